@@ -1,0 +1,97 @@
+# The verbs a newcomer looks for. Every target builds the virtual environments it needs, from pinned files.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime is python3.13, so the project's environment and `sam build` use it too.
+# pyenv shims only answer when PYENV_VERSION names a version, so installed interpreters are tried directly.
+PYTHON313 ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { command -v "$$p"; exit 0; }; done)
+# Without python3.13 the project still runs and tests on python3 (3.11 or newer); only `sam build` needs 3.13.
+BASE_PYTHON := $(or $(PYTHON313),$(shell command -v python3))
+
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM := .venv-sam/bin/sam
+CHECKOV := .venv-checkov/bin/checkov
+PIP_FLAGS := --quiet --disable-pip-version-check
+SAM_BUILD_ENV := PATH="$(dir $(PYTHON313)):$$PATH" SAM_CLI_TELEMETRY=0
+
+.PHONY: help dev test test-fast lint checks build sam-local bench load fuzz openapi deploy deploy-prod clean
+
+help:
+	@echo "make dev        start the local API (127.0.0.1:3000) and embedded DynamoDB (127.0.0.1:8000)"
+	@echo "make test       every test, coverage gate, static checks (cfn-lint, sam validate, checkov), sam build"
+	@echo "make bench      cold start and per-request cost against a bare handler"
+	@echo "make load       60 s load run against the local API"
+	@echo "make fuzz       long schemathesis run against the local API"
+	@echo "make openapi    regenerate docs/openapi.json"
+	@echo "make build      sam build (python3.13, arm64 wheels)"
+	@echo "make sam-local  sam local start-api against the embedded DynamoDB (needs Docker)"
+	@echo "make deploy     sam build && sam deploy (default = development); deploy-prod for prod"
+
+$(VENV)/.installed: requirements/dev.txt requirements/dev.lock layers/runtime/requirements.txt layers/runtime/requirements-samlocal.txt
+	@test -n "$(BASE_PYTHON)" || { echo "No python3 found" >&2; exit 1; }
+	@test -n "$(PYTHON313)" || echo "warning: python3.13 not found; using $(BASE_PYTHON). sam build will be skipped." >&2
+	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) -r requirements/dev.txt -c requirements/dev.lock
+	touch $@
+
+.venv-sam/.installed: requirements/sam.txt
+	test -x .venv-sam/bin/python || $(BASE_PYTHON) -m venv .venv-sam
+	.venv-sam/bin/python -m pip install $(PIP_FLAGS) -r requirements/sam.txt
+	touch $@
+
+.venv-checkov/.installed: requirements/checkov.txt
+	test -x .venv-checkov/bin/python || $(BASE_PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install $(PIP_FLAGS) -r requirements/checkov.txt
+	touch $@
+
+dev: $(VENV)/.installed
+	$(PY) -m localdev serve
+
+# The one command that runs everything CI runs.
+test: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed lint checks build
+	$(PY) -m pytest
+
+# Unit and integration tests only, for a quick loop while editing.
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest tests/unit tests/integration --no-cov
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+checks: .venv-sam/.installed .venv-checkov/.installed
+	.venv-sam/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region us-east-1
+	$(CHECKOV) --quiet --compact --framework cloudformation -f template.yaml
+
+build: .venv-sam/.installed
+	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build: python3.13 is not installed" >&2; else \
+		$(SAM_BUILD_ENV) $(SAM) build --parallel; fi
+
+sam-local: $(VENV)/.installed .venv-sam/.installed
+	$(PY) -m localdev sam-env > .localdev/sam-env.json
+	$(SAM_BUILD_ENV) LAYER_EXTRAS=samlocal $(SAM) build
+	$(SAM_BUILD_ENV) $(SAM) local start-api --env-vars .localdev/sam-env.json --docker-network host
+
+bench: $(VENV)/.installed build
+	$(PY) -m bench
+
+load: $(VENV)/.installed
+	$(PY) -m bench.load
+
+fuzz: $(VENV)/.installed
+	FUZZ_EXAMPLES=2000 $(PY) -m pytest tests/e2e/test_fuzz.py --no-cov -p no:cacheprovider
+
+openapi: $(VENV)/.installed
+	$(PY) -m localdev openapi > docs/openapi.json
+
+deploy: build
+	$(SAM_BUILD_ENV) $(SAM) deploy
+
+deploy-prod: build
+	$(SAM_BUILD_ENV) $(SAM) deploy --config-env prod
+
+clean:
+	rm -rf .aws-sam .pytest_cache .coverage htmlcov

@@ -1,0 +1,114 @@
+"""POST /api/v2/course/{id}/section/: the route, and the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sections.authorization import authenticated_caller, authorize_course_manager, parse_course_id
+from sections.idempotency import IDEMPOTENCY_HEADER, parse_idempotency_key
+from sections.observability import logger, metrics, tracer
+from sections.problems import Problem, RouteNotFound, problem_document
+from sections.request_body import parse_create_section_request
+from sections.wiring import dependencies
+
+PROBLEM_JSON = "application/problem+json"
+
+app = APIGatewayHttpResolver()
+
+
+# API Gateway sends both forms to the one route template.yaml declares (it cannot end in "/").
+# Unlike its REST resolver, Powertools' HTTP API resolver matches paths exactly, so both are listed.
+@app.post("/api/v2/course/<id>/section/")
+@app.post("/api/v2/course/<id>/section")
+def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter's name in the contract
+    deps = dependencies()
+    event = app.current_event
+    caller = authenticated_caller(_verified_claims(deps.settings.sam_local), deps.settings.roles_claim)
+    course_id = parse_course_id(id)
+    authorize_course_manager(caller, course_id, deps.settings.admin_group)
+    request = parse_create_section_request(
+        event.body,
+        is_base64_encoded=event.is_base64_encoded,
+        content_type=event.headers.get("content-type"),
+    )
+    key = parse_idempotency_key(event.headers.get(IDEMPOTENCY_HEADER))
+
+    def create() -> dict[str, Any]:
+        return deps.sections.create(course_id, request, created_by=caller.sub).to_response()
+
+    if key is None:
+        section = create()
+    else:
+        section = deps.idempotency.run(
+            create,
+            caller=caller.sub,
+            course_id=course_id,
+            key=key,
+            payload=request.model_dump(mode="json"),
+            lambda_context=app.lambda_context,
+        )
+    metrics.add_metric(name="SectionCreated", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body=json.dumps(section, separators=(",", ":")),
+        headers={"Location": f"/api/v2/course/{course_id}/section/{section['id']}/"},
+    )
+
+
+def _verified_claims(sam_local: bool) -> dict[str, Any] | None:
+    """Claims API Gateway's JWT authorizer verified; under `sam local` (which runs no authorizer), our own check."""
+    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer")
+    if authorizer:
+        return app.current_event.request_context.authorizer.jwt_claim
+    if sam_local:
+        from sections.sam_local_auth import claims_from_bearer_token
+
+        return claims_from_bearer_token(app.current_event.headers.get("authorization"))
+    return None
+
+
+@app.exception_handler(Problem)
+def problem_response(problem: Problem) -> Response[str]:
+    return _problem_response(problem)
+
+
+@app.exception_handler(Exception)
+def unexpected_error(error: Exception) -> Response[str]:
+    # The client learns nothing internal; the log has the stack trace for whoever is on call.
+    logger.exception("Unhandled error")
+    return _problem_response(Problem("The server could not complete the request."))
+
+
+@app.not_found
+def route_not_found(_: Exception) -> Response[str]:
+    return _problem_response(RouteNotFound("No such route."))
+
+
+def _problem_response(problem: Problem) -> Response[str]:
+    metrics.add_metric(name=f"Http{problem.status // 100}xx", unit=MetricUnit.Count, value=1)
+    if problem.status >= 500:
+        logger.error("Request failed", extra={"status": problem.status, "problem": problem.slug})
+    else:
+        logger.info("Request refused", extra={"status": problem.status, "problem": problem.slug})
+    request_id = app.current_event.request_context.request_id if app.current_event else None
+    return Response(
+        status_code=problem.status,
+        content_type=PROBLEM_JSON,
+        body=json.dumps(problem_document(problem, request_id), separators=(",", ":")),
+        headers=problem.headers,
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
+

@@ -1,0 +1,78 @@
+"""Who may create sections in a course, decided from the JWT claims API Gateway has already verified."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sections.problems import InvalidRequest, FieldError, NotAuthenticated, NotCourseManager
+
+_COURSE_ROLE = re.compile(r"course:([1-9][0-9]*):(manager|creator)")
+MAX_COURSE_ID = 2**53 - 1
+
+
+@dataclass(frozen=True)
+class Caller:
+    sub: str
+    groups: frozenset[str]
+
+
+def parse_course_id(raw: str | None) -> int:
+    """A course id is a positive decimal integer no larger than 2^53-1."""
+    if raw is None or not raw.isascii() or not raw.isdigit() or raw.startswith("0") or len(raw) > 16:
+        raise _bad_course_id()
+    course_id = int(raw)
+    if course_id > MAX_COURSE_ID:
+        raise _bad_course_id()
+    return course_id
+
+
+def _bad_course_id() -> InvalidRequest:
+    return InvalidRequest(
+        "The course id in the path is invalid.",
+        errors=[FieldError("id", f"must be a positive integer no larger than {MAX_COURSE_ID}")],
+    )
+
+
+def authenticated_caller(claims: Mapping[str, object] | None, roles_claim: str) -> Caller:
+    """401 unless the authorizer passed claims with a subject."""
+    if not claims:
+        raise NotAuthenticated("The request carries no verified token.")
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub.strip():
+        raise NotAuthenticated("The token has no subject.")
+    return Caller(sub=sub, groups=frozenset(parse_groups(claims.get(roles_claim))))
+
+
+def parse_groups(value: object) -> list[str]:
+    """Groups arrive as a JSON array, as API Gateway's flattened "[a b c]", or comma/space separated."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(item).strip() for item in value if str(item).strip()]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            text = text[1:-1] if text.endswith("]") else text[1:]
+        else:
+            if isinstance(decoded, list):
+                return parse_groups(decoded)
+    return [part for part in re.split(r"[,\s]+", text) if part]
+
+
+def authorize_course_manager(caller: Caller, course_id: int, admin_group: str) -> None:
+    """403 unless the caller manages or created this course, or is in the admin group.
+
+    The answer is the same whether or not the course exists, so a 403 reveals nothing about it.
+    """
+    if admin_group and admin_group in caller.groups:
+        return
+    for group in caller.groups:
+        match = _COURSE_ROLE.fullmatch(group)
+        if match and int(match.group(1)) == course_id:
+            return
+    raise NotCourseManager("You are not a manager or creator of this course.")

@@ -1,0 +1,101 @@
+"""Idempotency-Key support (IETF httpapi draft, Stripe's practice) on top of Powertools' idempotency utility.
+
+A key is scoped to the caller and the course, so one caller can never replay another's response,
+and it is bound to the validated body: the same key with another body is refused (422).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    BasePersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sections.problems import (
+    FieldError,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    ServiceUnavailable,
+)
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+KEY_TTL_SECONDS = 24 * 60 * 60
+_BARE_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+_QUOTED_KEY = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\]){1,255})"')
+
+
+def parse_idempotency_key(raw: str | None) -> str | None:
+    """1 to 255 printable ASCII characters, bare or as a structured-field string ("...")."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    quoted = _QUOTED_KEY.fullmatch(value)
+    if quoted:
+        key = re.sub(r"\\(.)", r"\1", quoted.group(1))
+        if len(key) <= 255:
+            return key
+    elif _BARE_KEY.fullmatch(value) and not value.startswith('"'):
+        return value
+    raise InvalidRequest(
+        "The Idempotency-Key header is invalid.",
+        errors=[FieldError("Idempotency-Key", "must be 1 to 255 printable ASCII characters")],
+    )
+
+
+class IdempotentCreator:
+    """Runs a create at most once per (caller, course, key) within KEY_TTL_SECONDS, replaying its result."""
+
+    def __init__(self, persistence_store: BasePersistenceLayer):
+        self._store = persistence_store
+        self._config = IdempotencyConfig(
+            event_key_jmespath="[caller, course_id, key]",
+            payload_validation_jmespath="payload",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=KEY_TTL_SECONDS,
+            hash_function="sha256",
+        )
+
+    def run(
+        self,
+        create: Callable[[], dict[str, Any]],
+        *,
+        caller: str,
+        course_id: int,
+        key: str,
+        payload: dict[str, Any],
+        lambda_context: LambdaContext,
+    ) -> dict[str, Any]:
+        # The remaining time bounds how long an in-flight record blocks retries if this invocation dies.
+        self._config.register_lambda_context(lambda_context)
+        once = idempotent_function(
+            lambda request: create(),
+            data_keyword_argument="request",
+            persistence_store=self._store,
+            config=self._config,
+            key_prefix="create-section",  # stable across refactors, unlike the function's qualified name
+        )
+        request = {"caller": caller, "course_id": course_id, "key": key, "payload": payload}
+        try:
+            return once(request=request)
+        except IdempotencyAlreadyInProgressError:
+            raise IdempotencyKeyInFlight(
+                "A request with this Idempotency-Key is still in progress. Retry after it completes."
+            ) from None
+        except IdempotencyValidationError:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was already used with a different request body."
+            ) from None
+        except IdempotencyPersistenceLayerError as error:
+            raise ServiceUnavailable() from error

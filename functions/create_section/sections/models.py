@@ -1,0 +1,91 @@
+"""The Course Section as clients send it and as the API returns it."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON client can represent exactly
+MAX_DRIP_DELAY = 2**31 - 1
+MAX_LESSONS = 1000
+
+
+def _reject_control_characters(value: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _parse_date_time(value: Any) -> datetime | None:
+    """ISO 8601 text with a time part, or null. Numbers are refused rather than read as Unix times."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value.strip()) > 10:
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("must be an ISO 8601 date-time, such as 2025-03-01T10:00:00Z")
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _reject_duplicates(values: list[int]) -> list[int]:
+    if len(set(values)) != len(values):
+        raise ValueError("must not contain duplicate lesson ids")
+    return values
+
+
+SectionName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(_reject_control_characters),
+]
+DrippedAt = Annotated[datetime | None, BeforeValidator(_parse_date_time), AfterValidator(_as_utc)]
+LessonId = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER)]
+LessonsOrder = Annotated[list[LessonId], Field(max_length=MAX_LESSONS), AfterValidator(_reject_duplicates)]
+
+
+class CreateSectionRequest(BaseModel):
+    """The body of POST /api/v2/course/{id}/section/. `id` is read-only: accepted and dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: SectionName
+    dripped_at: DrippedAt = None
+    drip_delay: Annotated[int, Field(ge=0, le=MAX_DRIP_DELAY)] = 0
+    lessons_order: LessonsOrder = Field(default_factory=list)
+    id: Any = Field(default=None, exclude=True)
+
+
+def format_timestamp(value: datetime) -> str:
+    """UTC, ISO 8601, trailing Z: the one timestamp form the API returns."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A stored section, in the exact shape the API returns: always all five keys."""
+
+    id: int
+    name: str
+    dripped_at: datetime | None
+    drip_delay: int
+    lessons_order: list[int]
+
+    def to_response(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "dripped_at": format_timestamp(self.dripped_at) if self.dripped_at else None,
+            "drip_delay": self.drip_delay,
+            "lessons_order": list(self.lessons_order),
+        }

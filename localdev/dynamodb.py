@@ -1,0 +1,104 @@
+"""The embedded DynamoDB: moto in server mode on loopback, with the template's tables and demo courses."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import boto3
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from localdev.template import LOCAL_REGION, Template
+
+DEMO_COURSES = (
+    (1, "Python for Beginners", "self-paced", False),
+    (2, "Structured Data Engineering", "structured", False),
+    (3, "Scheduled Cloud Bootcamp", "scheduled", False),
+    (4, "Retired Course", "self-paced", True),
+)
+
+
+def _serialized(app: Callable[..., Any]) -> Callable[..., Any]:
+    """DynamoDB applies each request atomically; moto's backend does not lock, so requests take turns."""
+    lock = threading.Lock()
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return application
+
+
+class DynamoDBServer:
+    """moto's DynamoDB on 127.0.0.1; `start()` returns once it accepts connections."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1"):
+        from moto.server import DomainDispatcherApplication, create_backend_app
+
+        app = _serialized(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="dynamodb", daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> DynamoDBServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def dynamodb_client(endpoint: str | None = None) -> Any:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=LOCAL_REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+    )
+
+
+def create_tables(client: Any, template: Template) -> list[str]:
+    """Creates every AWS::DynamoDB::Table of the template, named by its logical id, with its key schema and TTL."""
+    existing = set(client.list_tables()["TableNames"])
+    for name, properties in template.tables().items():
+        if name in existing:
+            continue
+        client.create_table(
+            TableName=name,
+            KeySchema=properties["KeySchema"],
+            AttributeDefinitions=properties["AttributeDefinitions"],
+            BillingMode=properties.get("BillingMode", "PAY_PER_REQUEST"),
+        )
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl:
+            client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+    return list(template.tables())
+
+
+def put_course(client: Any, table: str, course_id: int, *, name: str, course_type: str, deleted: bool = False) -> None:
+    """Adds or replaces a course item, as the services that own courses would."""
+    client.put_item(
+        TableName=table,
+        Item={
+            "course_id": {"N": str(course_id)},
+            "sk": {"S": "COURSE"},
+            "name": {"S": name},
+            "type": {"S": course_type},
+            "deleted": {"BOOL": deleted},
+            "section_seq": {"N": "0"},
+            "sections_order": {"L": []},
+        },
+    )
+
+
+def seed_demo_courses(client: Any, table: str) -> None:
+    for course_id, name, course_type, deleted in DEMO_COURSES:
+        put_course(client, table, course_id, name=name, course_type=course_type, deleted=deleted)

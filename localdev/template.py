@@ -1,0 +1,163 @@
+"""Reads template.yaml, the one source of truth for tables, routes, the authorizer and the function's env.
+
+PyYAML needs to be told about CloudFormation's short-form tags (!Ref, !Sub, ...); they load as their
+long form ({"Ref": ...}, {"Fn::Sub": ...}). Values that only exist in AWS resolve to local stand-ins:
+a resource's !Ref is its logical id (the local table is named after it), a parameter is its default.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+LOCAL_REGION = "us-east-1"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = tag_suffix if tag_suffix in ("Ref", "Condition") else f"Fn::{tag_suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if name == "Fn::GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+
+
+@functools.cache
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    return yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as declared, e.g. /api/v2/course/{id}/section
+    function: str  # logical id of the function
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """Path parameters when this route takes the request; a trailing slash is ignored, as API Gateway does."""
+        if method.upper() != self.method:
+            return None
+        pattern = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path.rstrip("/")))
+        found = re.fullmatch(pattern + "/?", path)
+        return found.groupdict() if found else None
+
+
+class Template:
+    """The parts of template.yaml that local tools need, resolved with local stand-ins."""
+
+    def __init__(self, document: dict[str, Any], overrides: dict[str, str] | None = None):
+        self.document = document
+        self.resources: dict[str, Any] = document["Resources"]
+        self.parameters = {name: str(spec.get("Default", "")) for name, spec in document.get("Parameters", {}).items()}
+        self.parameters.update(overrides or {})
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            (name, argument), = value.items()
+            if name == "Ref":
+                return self._ref(argument)
+            if name == "Fn::Sub":
+                return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._ref(m.group(1))), argument)
+            if name == "Fn::If":
+                condition, when_true, when_false = argument
+                return self.resolve(when_true if self.condition(condition) else when_false)
+            if name == "Fn::GetAtt":
+                return f"{argument[0]}.{argument[1]}"
+        if isinstance(value, dict):
+            return {key: self.resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        return value
+
+    def condition(self, name: str) -> bool:
+        return bool(self._evaluate(self.document["Conditions"][name]))
+
+    def _evaluate(self, expression: Any) -> Any:
+        if isinstance(expression, dict):
+            (name, argument), = expression.items()
+            if name == "Fn::Equals":
+                left, right = (self._evaluate(part) for part in argument)
+                return str(left) == str(right)
+            if name == "Fn::Not":
+                return not self._evaluate(argument[0])
+            if name == "Fn::And":
+                return all(self._evaluate(part) for part in argument)
+            if name == "Fn::Or":
+                return any(self._evaluate(part) for part in argument)
+            if name == "Condition":
+                return self.condition(argument)
+            return self.resolve(expression)
+        return expression
+
+    def _ref(self, name: str) -> Any:
+        if name in self.parameters:
+            return self.parameters[name]
+        if name == "AWS::Region":
+            return LOCAL_REGION
+        if name in ("AWS::NoValue",):
+            return None
+        if name.startswith("AWS::"):
+            return "local"
+        return name  # a resource: locally it is known by its logical id
+
+    def tables(self) -> dict[str, dict[str, Any]]:
+        return {
+            name: self.resolve(resource["Properties"])
+            for name, resource in self.resources.items()
+            if resource["Type"] == "AWS::DynamoDB::Table"
+        }
+
+    def http_api(self) -> dict[str, Any]:
+        (properties,) = [
+            resource["Properties"] for resource in self.resources.values() if resource["Type"] == "AWS::Serverless::HttpApi"
+        ]
+        return properties
+
+    def routes(self) -> list[Route]:
+        found = []
+        for name, resource in self.resources.items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] == "HttpApi":
+                    found.append(Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"], name))
+        return found
+
+    def function_environment(self, logical_id: str) -> dict[str, str]:
+        variables = self.resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+        return {name: str(self.resolve(value)) for name, value in variables.items()}
+
+    def function_handler(self, logical_id: str) -> tuple[Path, str, str]:
+        properties = self.resources[logical_id]["Properties"]
+        module, _, attribute = properties["Handler"].rpartition(".")
+        return ROOT / properties["CodeUri"], module, attribute
+
+    def function_timeout(self, logical_id: str) -> int:
+        properties = self.resources[logical_id]["Properties"]
+        return int(properties.get("Timeout", self.document.get("Globals", {}).get("Function", {}).get("Timeout", 3)))
+
+
+def local_template(overrides: dict[str, str] | None = None) -> Template:
+    return Template(load_template(), overrides)

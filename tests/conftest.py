@@ -1,0 +1,118 @@
+"""Shared fixtures: the template's tables under moto, the function's environment, events, and callers."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from localdev.dynamodb import create_tables, put_course, seed_demo_courses
+from localdev.template import local_template
+
+EVENTS = Path(__file__).parent / "events"
+FUNCTION = "CreateSectionFunction"
+
+
+def load_event(name: str = "create_section") -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+@pytest.fixture(autouse=True)
+def function_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The function's environment exactly as template.yaml declares it, plus fake AWS credentials."""
+    environment = local_template().function_environment(FUNCTION)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    for name, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": environment.get("POWERTOOLS_METRICS_NAMESPACE", "CourseApi"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SAM_LOCAL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    return environment
+
+
+@pytest.fixture
+def reset_dependencies() -> Iterator[None]:
+    from sections.wiring import dependencies
+
+    dependencies.cache_clear()
+    yield
+    dependencies.cache_clear()
+
+
+@pytest.fixture
+def dynamodb(function_environment: dict[str, str], reset_dependencies: None) -> Iterator[Any]:
+    """In-process moto with the template's tables and the demo courses (1-3 live, 4 deleted)."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_tables(client, local_template())
+        seed_demo_courses(client, function_environment["TABLE_NAME"])
+        yield client
+
+
+@pytest.fixture
+def lambda_context() -> Any:
+    class Context:
+        function_name = "create-section"
+        function_version = "$LATEST"
+        memory_limit_in_mb = 1024
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:create-section"
+        aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+        @staticmethod
+        def get_remaining_time_in_millis() -> int:
+            return 10_000
+
+    return Context()
+
+
+def make_event(
+    *,
+    course: str = "1",
+    body: str | None = '{"name": "Intro"}',
+    content_type: str | None = "application/json",
+    groups: Any = "[course:1:manager]",
+    sub: str | None = "user-123",
+    claims: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    trailing_slash: bool = True,
+    base64_body: bool = False,
+) -> dict[str, Any]:
+    """A v2 event built from tests/events/create_section.json, as API Gateway would send it."""
+    event = copy.deepcopy(load_event())
+    path = f"/api/v2/course/{course}/section" + ("/" if trailing_slash else "")
+    event["rawPath"] = path
+    event["requestContext"]["http"]["path"] = path
+    event["pathParameters"] = {"id": course}
+    event["body"] = body
+    event["isBase64Encoded"] = base64_body
+    event["headers"] = {k: v for k, v in event["headers"].items() if k != "content-type"}
+    if content_type is not None:
+        event["headers"]["content-type"] = content_type
+    event["headers"].update(headers or {})
+    if claims is None:
+        claims = dict(event["requestContext"]["authorizer"]["jwt"]["claims"])
+        claims.pop("sub")
+        if sub is not None:
+            claims["sub"] = sub
+        if groups is None:
+            claims.pop("cognito:groups")
+        else:
+            claims["cognito:groups"] = groups
+    event["requestContext"]["authorizer"]["jwt"]["claims"] = claims
+    return event
+
+
+def add_course(client: Any, course_id: int, *, deleted: bool = False, course_type: str = "self-paced") -> None:
+    put_course(client, "CoursesTable", course_id, name=f"Course {course_id}", course_type=course_type, deleted=deleted)

@@ -1,0 +1,83 @@
+import pytest
+
+from sections.authorization import (
+    Caller,
+    authenticated_caller,
+    authorize_course_manager,
+    parse_course_id,
+    parse_groups,
+)
+from sections.problems import InvalidRequest, NotAuthenticated, NotCourseManager
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (["course:1:manager", "admin"], ["course:1:manager", "admin"]),  # a JSON array
+        ("[course:1:manager admin]", ["course:1:manager", "admin"]),  # API Gateway's flattened form
+        ("course:1:manager,admin", ["course:1:manager", "admin"]),  # comma-separated
+        ("course:1:manager admin", ["course:1:manager", "admin"]),  # space-separated
+        ('["course:1:manager","admin"]', ["course:1:manager", "admin"]),  # a JSON array sent as a string
+        ("course:1:manager, admin", ["course:1:manager", "admin"]),
+        ("[]", []),
+        ("", []),
+        (None, []),
+    ],
+)
+def test_groups_claim_formats(raw, expected):
+    assert parse_groups(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1", "42", "9007199254740991"])
+def test_valid_course_ids(raw):
+    assert parse_course_id(raw) == int(raw)
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "01", "1.0", "abc", "9007199254740992", "１", "", "1e3", "99999999999999999999"])
+def test_invalid_course_ids_name_the_id_field(raw):
+    with pytest.raises(InvalidRequest) as raised:
+        parse_course_id(raw)
+    assert [error.field for error in raised.value.errors] == ["id"]
+
+
+def test_claims_without_sub_are_unauthenticated():
+    with pytest.raises(NotAuthenticated):
+        authenticated_caller({"cognito:groups": "[course:1:manager]"}, "cognito:groups")
+    with pytest.raises(NotAuthenticated):
+        authenticated_caller({}, "cognito:groups")
+    with pytest.raises(NotAuthenticated):
+        authenticated_caller({"sub": "  "}, "cognito:groups")
+
+
+def test_roles_claim_name_is_configurable():
+    caller = authenticated_caller({"sub": "u", "roles": "[course:9:creator]"}, "roles")
+    assert caller == Caller("u", frozenset({"course:9:creator"}))
+
+
+@pytest.mark.parametrize("group", ["course:7:manager", "course:7:creator"])
+def test_manager_or_creator_of_the_course_is_allowed(group):
+    authorize_course_manager(Caller("u", frozenset({group})), 7, admin_group="")
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        {"course:8:manager"},
+        {"course:7:student"},
+        {"course:07:manager"},
+        {"course:7:manager:extra"},
+        {"xcourse:7:manager"},
+        {"admins"},
+        set(),
+    ],
+)
+def test_other_roles_are_forbidden(groups):
+    with pytest.raises(NotCourseManager):
+        authorize_course_manager(Caller("u", frozenset(groups)), 7, admin_group="")
+
+
+def test_admin_group_manages_every_course_only_when_configured():
+    admin = Caller("u", frozenset({"admins"}))
+    authorize_course_manager(admin, 12345, admin_group="admins")
+    with pytest.raises(NotCourseManager):
+        authorize_course_manager(admin, 12345, admin_group="")

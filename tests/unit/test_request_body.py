@@ -1,0 +1,175 @@
+import base64
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from sections.problems import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from sections.request_body import MAX_BODY_BYTES, parse_create_section_request
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+def parse(body, content_type=JSON, is_base64_encoded=False):
+    return parse_create_section_request(body, is_base64_encoded=is_base64_encoded, content_type=content_type)
+
+
+def fields_of(raised):
+    return {error.field: error.message for error in raised.value.errors}
+
+
+def test_defaults_and_trimmed_name():
+    request = parse('{"name": "  Intro  "}')
+    assert (request.name, request.dripped_at, request.drip_delay, request.lessons_order) == ("Intro", None, 0, [])
+
+
+def test_read_only_id_is_ignored():
+    request = parse('{"name": "Intro", "id": 99}')
+    assert "id" not in request.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-03-01T10:00:00Z", datetime(2025, 3, 1, 10, tzinfo=UTC)),
+        ("2025-03-01T10:00:00", datetime(2025, 3, 1, 10, tzinfo=UTC)),  # no offset: taken as UTC
+        ("2025-03-01T12:00:00+02:00", datetime(2025, 3, 1, 10, tzinfo=UTC)),
+    ],
+)
+def test_dripped_at_is_normalised_to_utc(raw, expected):
+    assert parse(json.dumps({"name": "x", "dripped_at": raw})).dripped_at == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "drip_delay": True}, "drip_delay"),
+        ({"name": "x", "drip_delay": "5"}, "drip_delay"),
+        ({"name": "x", "drip_delay": 5.0}, "drip_delay"),
+        ({"name": "x", "drip_delay": -1}, "drip_delay"),
+        ({"name": "x", "drip_delay": 2**31}, "drip_delay"),
+        ({"name": "x", "lessons_order": [1, True]}, "lessons_order[1]"),
+        ({"name": "x", "lessons_order": ["1"]}, "lessons_order[0]"),
+        ({"name": "x", "lessons_order": [0]}, "lessons_order[0]"),
+        ({"name": "x", "lessons_order": [2**53]}, "lessons_order[0]"),
+        ({"name": "x", "lessons_order": [1, 2, 1]}, "lessons_order"),
+        ({"name": "x", "lessons_order": list(range(1, 1002))}, "lessons_order"),
+        ({"name": "x", "lessons_order": "1,2"}, "lessons_order"),
+        ({"name": 5}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "x" * 256}, "name"),
+        ({"name": "bad\u0000name"}, "name"),
+        ({"name": "tab\tinside"}, "name"),
+        ({"name": "x", "dripped_at": "yesterday"}, "dripped_at"),
+        ({"name": "x", "dripped_at": 1700000000}, "dripped_at"),
+        ({"name": "x", "dripped_at": "2025-13-01T00:00:00Z"}, "dripped_at"),
+        ({}, "name"),
+        ({"name": "x", "colour": "red"}, "colour"),
+    ],
+)
+def test_strict_json_rules_name_the_field(body, field):
+    with pytest.raises(InvalidRequest) as raised:
+        parse(json.dumps(body))
+    assert field in fields_of(raised)
+
+
+def test_every_bad_field_is_reported_at_once():
+    with pytest.raises(InvalidRequest) as raised:
+        parse(json.dumps({"name": "", "drip_delay": "1", "extra": 1, "other": 2}))
+    assert set(fields_of(raised)) == {"name", "drip_delay", "extra", "other"}
+    assert fields_of(raised)["extra"] == "unknown field"
+
+
+def test_name_of_255_characters_after_trimming_is_accepted():
+    assert parse(json.dumps({"name": " " + "é" * 255 + " "})).name == "é" * 255
+
+
+def test_lessons_order_limits_are_inclusive():
+    request = parse(json.dumps({"name": "x", "lessons_order": [*range(1, 1000), 2**53 - 1]}))
+    assert len(request.lessons_order) == 1000
+
+
+@pytest.mark.parametrize("body", ["", "   ", None])
+def test_empty_body_is_400(body):
+    with pytest.raises(InvalidRequest) as raised:
+        parse(body)
+    assert fields_of(raised) == {"body": "a Course Section is required"}
+
+
+@pytest.mark.parametrize("body", ["{", "nope", '{"name": "x",}', "[1]", '"x"'])
+def test_malformed_or_non_object_json_is_400(body):
+    with pytest.raises(InvalidRequest) as raised:
+        parse(body)
+    assert list(fields_of(raised)) == ["body"]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/xml", "multipart/form-data; boundary=x"])
+def test_other_content_types_are_415(content_type):
+    with pytest.raises(UnsupportedMediaType):
+        parse('{"name": "x"}', content_type=content_type)
+
+
+def test_content_type_parameters_and_case_are_accepted():
+    assert parse('{"name": "x"}', content_type="Application/JSON; charset=utf-8").name == "x"
+
+
+def test_body_over_64_kib_is_413_and_at_the_limit_is_not():
+    at_limit = json.dumps({"name": "x"}).ljust(MAX_BODY_BYTES)
+    assert parse(at_limit).name == "x"
+    with pytest.raises(PayloadTooLarge):
+        parse(at_limit + " ")
+
+
+def test_base64_bodies_are_decoded_and_size_checked_after_decoding():
+    encoded = base64.b64encode(b'{"name": "From base64"}').decode()
+    assert parse(encoded, is_base64_encoded=True).name == "From base64"
+    with pytest.raises(PayloadTooLarge):
+        parse(base64.b64encode(b" " * (MAX_BODY_BYTES + 1)).decode(), is_base64_encoded=True)
+    with pytest.raises(InvalidRequest):
+        parse("not base64!", is_base64_encoded=True)
+
+
+def test_form_values_are_converted_to_field_types():
+    request = parse(
+        "name=Week+1&dripped_at=2025-03-01T10%3A00%3A00Z&drip_delay=3&lessons_order=3,1&lessons_order=2", FORM
+    )
+    assert request.name == "Week 1"
+    assert request.dripped_at == datetime(2025, 3, 1, 10, tzinfo=UTC)
+    assert request.drip_delay == 3
+    assert request.lessons_order == [3, 1, 2]
+
+
+def test_form_empty_dripped_at_means_null_and_empty_lessons_order_means_none():
+    request = parse("name=x&dripped_at=&lessons_order=", FORM)
+    assert request.dripped_at is None
+    assert request.lessons_order == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("name=x&drip_delay=true", "drip_delay"),
+        ("name=x&drip_delay=1.5", "drip_delay"),
+        ("name=x&lessons_order=1,a", "lessons_order[1]"),
+        ("name=x&dripped_at=1700000000", "dripped_at"),
+        ("name=x&name=y", "name"),
+        ("name=x&colour=red", "colour"),
+        ("drip_delay=1", "name"),
+    ],
+)
+def test_form_rules_name_the_field(body, field):
+    with pytest.raises(InvalidRequest) as raised:
+        parse(body, FORM)
+    assert field in fields_of(raised)
+
+
+def test_form_typed_json_object_is_read_as_json():
+    """The platform's published example: Content-Type form, body a JSON object."""
+    request = parse('{"name": "string"}', FORM)
+    assert request.name == "string"
+
+
+def test_form_body_with_invalid_utf8_is_400():
+    with pytest.raises(InvalidRequest):
+        parse(base64.b64encode(b"name=\xff\xfe").decode(), FORM, is_base64_encoded=True)
