@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,19 +24,26 @@ def load_event(name: str = "create_section") -> dict[str, Any]:
     return json.loads((EVENTS / f"{name}.json").read_text())
 
 
-@pytest.fixture(autouse=True)
-def function_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def lambda_environment() -> dict[str, str]:
     """The function's environment exactly as template.yaml declares it, plus fake AWS credentials."""
-    environment = local_template().function_environment(FUNCTION)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    for name, value in {
+    return {
+        **local_template().function_environment(FUNCTION),
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": environment.get("POWERTOOLS_METRICS_NAMESPACE", "CourseApi"),
-    }.items():
+    }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Powertools reads its env when app.py is imported, which happens while tests are collected.
+    os.environ.update(lambda_environment())
+
+
+@pytest.fixture(autouse=True)
+def function_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    environment = lambda_environment()
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SAM_LOCAL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)

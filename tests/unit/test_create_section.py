@@ -1,0 +1,296 @@
+"""The endpoint through lambda_handler, with the template's table under in-process moto."""
+
+import base64
+import io
+import json
+
+import pytest
+from botocore.stub import Stubber
+
+from app import lambda_handler
+from sections.wiring import dependencies
+from tests.conftest import add_course, make_event
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "request_id"}
+
+
+def call(event, context):
+    response = lambda_handler(event, context)
+    return response["statusCode"], response["headers"], json.loads(response["body"])
+
+
+def course_item(client, course_id=1):
+    return client.get_item(TableName="CoursesTable", Key={"course_id": {"N": str(course_id)}, "sk": {"S": "COURSE"}})[
+        "Item"
+    ]
+
+
+def section_items(client, course_id=1):
+    items = client.query(
+        TableName="CoursesTable",
+        KeyConditionExpression="course_id = :c AND begins_with(sk, :s)",
+        ExpressionAttributeValues={":c": {"N": str(course_id)}, ":s": {"S": "SECTION#"}},
+    )["Items"]
+    return items
+
+
+def assert_problem(status, headers, body, expected_status):
+    assert status == expected_status
+    assert headers["Content-Type"] == "application/problem+json"
+    assert PROBLEM_KEYS <= set(body)
+    assert body["status"] == expected_status
+    assert body["type"].startswith("urn:course-api:problem:")
+    assert body["request_id"] == "JKJaXmPLvHcESHA="
+
+
+def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context):
+    body = {"name": "  Week 1 ", "dripped_at": "2025-03-01T12:00:00+02:00", "drip_delay": 3, "lessons_order": [5, 2]}
+    status, headers, created = call(make_event(body=json.dumps(body)), lambda_context)
+
+    assert status == 201
+    assert created == {
+        "id": 1,
+        "name": "Week 1",
+        "dripped_at": "2025-03-01T10:00:00Z",
+        "drip_delay": 3,
+        "lessons_order": [5, 2],
+    }
+    assert headers["Location"] == "/api/v2/course/1/section/1/"
+    assert headers["Content-Type"] == "application/json"
+
+    (item,) = section_items(dynamodb)
+    assert item["sk"] == {"S": "SECTION#0000000001"}
+    assert item["section_id"] == {"N": "1"}
+    assert item["name"] == {"S": "Week 1"}
+    assert item["dripped_at"] == {"S": "2025-03-01T10:00:00Z"}
+    assert item["drip_delay"] == {"N": "3"}
+    assert item["lessons_order"] == {"L": [{"N": "5"}, {"N": "2"}]}
+    assert item["created_by"] == {"S": "user-123"}
+    assert item["created_at"]["S"].endswith("Z")
+    course = course_item(dynamodb)
+    assert course["section_seq"] == {"N": "1"}
+    assert course["sections_order"] == {"L": [{"N": "1"}]}
+
+
+def test_defaults_are_returned_as_all_five_keys(dynamodb, lambda_context):
+    status, _, created = call(make_event(body='{"name": "Intro", "id": 77}'), lambda_context)
+    assert status == 201
+    assert created == {"id": 1, "name": "Intro", "dripped_at": None, "drip_delay": 0, "lessons_order": []}
+    assert section_items(dynamodb)[0]["dripped_at"] == {"NULL": True}
+
+
+def test_ids_count_up_per_course_and_append_to_sections_order(dynamodb, lambda_context):
+    ids = [call(make_event(), lambda_context)[2]["id"] for _ in range(3)]
+    other = call(make_event(course="2", groups="[course:2:creator]"), lambda_context)[2]["id"]
+    assert ids == [1, 2, 3]
+    assert other == 1
+    assert course_item(dynamodb)["sections_order"] == {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]}
+
+
+def test_path_without_trailing_slash_behaves_identically(dynamodb, lambda_context):
+    status, headers, created = call(make_event(trailing_slash=False), lambda_context)
+    assert (status, headers["Location"], created["id"]) == (201, "/api/v2/course/1/section/1/", 1)
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        ["course:1:manager"],  # a JSON array
+        "[other course:1:creator]",  # API Gateway's flattened form
+        "other,course:1:manager",  # comma-separated
+        "other course:1:creator",  # space-separated
+    ],
+)
+def test_each_groups_claim_format_grants_the_course(dynamodb, lambda_context, groups):
+    assert call(make_event(groups=groups), lambda_context)[0] == 201
+
+
+def test_admin_group_when_configured(dynamodb, lambda_context, monkeypatch):
+    monkeypatch.setenv("ADMIN_GROUP", "platform-admins")
+    dependencies.cache_clear()
+    assert call(make_event(course="3", groups="[platform-admins]"), lambda_context)[0] == 201
+
+
+@pytest.mark.parametrize(
+    "event_change",
+    [
+        lambda e: e["requestContext"].pop("authorizer"),
+        lambda e: e["requestContext"]["authorizer"]["jwt"].update(claims={}),
+        lambda e: e["requestContext"]["authorizer"]["jwt"]["claims"].pop("sub"),
+    ],
+    ids=["no-authorizer", "no-claims", "no-sub"],
+)
+def test_missing_claims_or_sub_is_401(dynamodb, lambda_context, event_change):
+    event = make_event()
+    event_change(event)
+    assert_problem(*call(event, lambda_context), 401)
+    assert section_items(dynamodb) == []
+
+
+def test_deployed_event_without_claims_is_401_even_with_a_bearer_token(dynamodb, lambda_context):
+    """The sam-local token path is dead outside SAM local: the token header alone authenticates nothing."""
+    event = make_event(headers={"authorization": "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln"})
+    event["requestContext"].pop("authorizer")
+    assert_problem(*call(event, lambda_context), 401)
+
+
+def test_caller_without_role_for_the_course_is_403(dynamodb, lambda_context):
+    status, headers, body = call(make_event(groups="[course:2:manager course:1:student]"), lambda_context)
+    assert_problem(status, headers, body, 403)
+    assert section_items(dynamodb) == []
+
+
+def test_403_does_not_reveal_whether_the_course_exists(dynamodb, lambda_context):
+    existing = call(make_event(course="1", groups="[course:2:manager]"), lambda_context)
+    missing = call(make_event(course="999", groups="[course:2:manager]"), lambda_context)
+    assert existing[0] == missing[0] == 403
+    assert existing[2]["detail"] == missing[2]["detail"]
+
+
+def test_403_comes_before_body_validation(dynamodb, lambda_context):
+    status, _, _ = call(make_event(groups="[course:2:manager]", body="{", content_type="text/plain"), lambda_context)
+    assert status == 403
+
+
+def test_401_comes_before_path_validation(dynamodb, lambda_context):
+    assert call(make_event(course="abc", sub=None), lambda_context)[0] == 401
+
+
+@pytest.mark.parametrize("course", ["999", "4"], ids=["missing", "deleted"])
+def test_missing_or_deleted_course_is_404_and_nothing_is_written(dynamodb, lambda_context, course):
+    status, headers, body = call(make_event(course=course, groups=f"[course:{course}:manager]"), lambda_context)
+    assert_problem(status, headers, body, 404)
+    assert section_items(dynamodb, int(course)) == []
+    if course == "4":
+        assert "sections_order" not in course_item(dynamodb, 4) or course_item(dynamodb, 4)["sections_order"] == {"L": []}
+        assert course_item(dynamodb, 4)["section_seq"] == {"N": "0"}
+
+
+def test_a_missing_course_is_never_created(dynamodb, lambda_context):
+    call(make_event(course="999", groups="[course:999:manager]"), lambda_context)
+    assert "Item" not in dynamodb.get_item(
+        TableName="CoursesTable", Key={"course_id": {"N": "999"}, "sk": {"S": "COURSE"}}
+    )
+
+
+def test_body_is_checked_before_the_course_exists(dynamodb, lambda_context):
+    status, _, body = call(make_event(course="999", groups="[course:999:manager]", body="{}"), lambda_context)
+    assert status == 400
+    assert body["errors"] == [{"field": "name", "message": "field required"}]
+
+
+def test_invalid_path_id_is_400_naming_id(dynamodb, lambda_context):
+    status, headers, body = call(make_event(course="abc"), lambda_context)
+    assert_problem(status, headers, body, 400)
+    assert [error["field"] for error in body["errors"]] == ["id"]
+
+
+def test_validation_errors_list_every_field(dynamodb, lambda_context):
+    event = make_event(body=json.dumps({"name": "", "drip_delay": True, "lessons_order": ["1"], "colour": "red"}))
+    status, headers, body = call(event, lambda_context)
+    assert_problem(status, headers, body, 400)
+    assert {error["field"] for error in body["errors"]} == {"name", "drip_delay", "lessons_order[0]", "colour"}
+    assert section_items(dynamodb) == []
+    assert course_item(dynamodb)["section_seq"] == {"N": "0"}
+
+
+def test_malformed_json_is_400(dynamodb, lambda_context):
+    status, headers, body = call(make_event(body='{"name": '), lambda_context)
+    assert_problem(status, headers, body, 400)
+    assert body["errors"] == [{"field": "body", "message": "malformed JSON"}]
+
+
+def test_unsupported_content_type_is_415(dynamodb, lambda_context):
+    assert_problem(*call(make_event(content_type="text/plain"), lambda_context), 415)
+
+
+def test_body_over_64_kib_is_413(dynamodb, lambda_context):
+    body = json.dumps({"name": "x", "pad": "y" * 70_000})
+    assert_problem(*call(make_event(body=body), lambda_context), 413)
+
+
+def test_form_body(dynamodb, lambda_context):
+    event = make_event(body="name=Week+2&drip_delay=7&lessons_order=4&lessons_order=9", content_type="application/x-www-form-urlencoded")
+    status, _, created = call(event, lambda_context)
+    assert status == 201
+    assert created == {"id": 1, "name": "Week 2", "dripped_at": None, "drip_delay": 7, "lessons_order": [4, 9]}
+
+
+def test_published_example_request(dynamodb, lambda_context):
+    """The platform's own example: a form Content-Type with a JSON body."""
+    event = make_event(body='{"name": "string"}', content_type="application/x-www-form-urlencoded")
+    status, headers, created = call(event, lambda_context)
+    assert status == 201
+    assert created["name"] == "string"
+    assert headers["Location"] == "/api/v2/course/1/section/1/"
+
+
+def test_base64_encoded_body(dynamodb, lambda_context):
+    encoded = base64.b64encode(json.dumps({"name": "Encoded"}).encode()).decode()
+    status, _, created = call(make_event(body=encoded, base64_body=True), lambda_context)
+    assert (status, created["name"]) == (201, "Encoded")
+
+
+def test_unknown_route_is_a_problem_404(dynamodb, lambda_context):
+    event = make_event()
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/v2/course/1/lessons"
+    assert_problem(*call(event, lambda_context), 404)
+
+
+def test_unexpected_error_is_500_without_internals(dynamodb, lambda_context):
+    repository = dependencies().sections
+    with Stubber(repository._client) as stubber:
+        stubber.add_client_error("update_item", "AccessDeniedException", "User arn:aws:iam::1:role/x is not authorized", 400)
+        status, headers, body = call(make_event(), lambda_context)
+    assert_problem(status, headers, body, 500)
+    text = json.dumps(body)
+    assert "arn:aws" not in text and "AccessDenied" not in text and "Traceback" not in text
+
+
+def test_throttling_after_retries_is_503_with_retry_after(dynamodb, lambda_context):
+    repository = dependencies().sections
+    with Stubber(repository._client) as stubber:
+        stubber.add_client_error("update_item", "ProvisionedThroughputExceededException", "slow down", 400)
+        status, headers, body = call(make_event(), lambda_context)
+    assert_problem(status, headers, body, 503)
+    assert headers["Retry-After"] == "1"
+    assert section_items(dynamodb) == []
+
+
+@pytest.fixture
+def log_output(monkeypatch):
+    from sections.observability import logger
+
+    stream = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", stream)
+    return stream
+
+
+def test_logs_carry_request_id_and_never_the_token_or_body(dynamodb, lambda_context, log_output):
+    secret_body = json.dumps({"name": "Top secret section name"})
+    event = make_event(body=secret_body, headers={"authorization": "Bearer secret-token-value"})
+    call(event, lambda_context)
+    call(make_event(course="abc", headers={"authorization": "Bearer secret-token-value"}), lambda_context)
+    logs = log_output.getvalue()
+    assert "secret-token-value" not in logs
+    assert "Top secret section name" not in logs
+    records = [json.loads(line) for line in logs.splitlines() if line.startswith('{"level"')]
+    assert records, "the refusal was logged"
+    assert all(record["correlation_id"] == "JKJaXmPLvHcESHA=" for record in records)
+
+
+def test_metrics_report_created_sections_and_error_classes(dynamodb, lambda_context, capsys):
+    call(make_event(), lambda_context)
+    call(make_event(groups="[]"), lambda_context)
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    names = {definition["Name"] for blob in metrics for m in blob["_aws"]["CloudWatchMetrics"] for definition in m["Metrics"]}
+    assert {"SectionCreated", "Http4xx"} <= names
+    created = next(blob for blob in metrics if "SectionCreated" in blob)
+    assert created["service"] == "course-api"
+    assert created["SectionCreated"] == [1.0]
+
+
+def test_second_course_is_independent(dynamodb, lambda_context):
+    add_course(dynamodb, 50, course_type="structured")
+    status, headers, _ = call(make_event(course="50", groups="[course:50:manager]"), lambda_context)
+    assert (status, headers["Location"]) == (201, "/api/v2/course/50/section/1/")
