@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -36,6 +37,7 @@ class DynamoDBServer:
     def __init__(self, port: int = 0, host: str = "127.0.0.1"):
         from moto.server import DomainDispatcherApplication, create_backend_app
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per DynamoDB call drowns the API's log
         app = _serialized(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="dynamodb", daemon=True)
@@ -63,6 +65,11 @@ def dynamodb_client(endpoint: str | None = None) -> Any:
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
     )
+
+
+def drop_tables(client: Any) -> None:
+    for name in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=name)
 
 
 def create_tables(client: Any, template: Template) -> list[str]:

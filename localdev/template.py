@@ -75,7 +75,7 @@ class Template:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
-            (name, argument), = value.items()
+            ((name, argument),) = value.items()
             if name == "Ref":
                 return self._ref(argument)
             if name == "Fn::Sub":
@@ -96,7 +96,7 @@ class Template:
 
     def _evaluate(self, expression: Any) -> Any:
         if isinstance(expression, dict):
-            (name, argument), = expression.items()
+            ((name, argument),) = expression.items()
             if name == "Fn::Equals":
                 left, right = (self._evaluate(part) for part in argument)
                 return str(left) == str(right)
@@ -131,7 +131,9 @@ class Template:
 
     def http_api(self) -> dict[str, Any]:
         (properties,) = [
-            resource["Properties"] for resource in self.resources.values() if resource["Type"] == "AWS::Serverless::HttpApi"
+            resource["Properties"]
+            for resource in self.resources.values()
+            if resource["Type"] == "AWS::Serverless::HttpApi"
         ]
         return properties
 

@@ -33,7 +33,9 @@ def test_valid_course_ids(raw):
     assert parse_course_id(raw) == int(raw)
 
 
-@pytest.mark.parametrize("raw", ["0", "-1", "01", "1.0", "abc", "9007199254740992", "１", "", "1e3", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "raw", ["0", "-1", "01", "1.0", "abc", "9007199254740992", "１", "", "1e3", "99999999999999999999"]
+)
 def test_invalid_course_ids_name_the_id_field(raw):
     with pytest.raises(InvalidRequest) as raised:
         parse_course_id(raw)

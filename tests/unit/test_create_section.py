@@ -37,7 +37,7 @@ def section_items(client, course_id=1):
 def assert_problem(status, headers, body, expected_status):
     assert status == expected_status
     assert headers["Content-Type"] == "application/problem+json"
-    assert PROBLEM_KEYS <= set(body)
+    assert set(body) >= PROBLEM_KEYS
     assert body["status"] == expected_status
     assert body["type"].startswith("urn:course-api:problem:")
     assert body["request_id"] == "JKJaXmPLvHcESHA="
@@ -162,7 +162,9 @@ def test_missing_or_deleted_course_is_404_and_nothing_is_written(dynamodb, lambd
     assert_problem(status, headers, body, 404)
     assert section_items(dynamodb, int(course)) == []
     if course == "4":
-        assert "sections_order" not in course_item(dynamodb, 4) or course_item(dynamodb, 4)["sections_order"] == {"L": []}
+        assert "sections_order" not in course_item(dynamodb, 4) or course_item(dynamodb, 4)["sections_order"] == {
+            "L": []
+        }
         assert course_item(dynamodb, 4)["section_seq"] == {"N": "0"}
 
 
@@ -210,7 +212,10 @@ def test_body_over_64_kib_is_413(dynamodb, lambda_context):
 
 
 def test_form_body(dynamodb, lambda_context):
-    event = make_event(body="name=Week+2&drip_delay=7&lessons_order=4&lessons_order=9", content_type="application/x-www-form-urlencoded")
+    event = make_event(
+        body="name=Week+2&drip_delay=7&lessons_order=4&lessons_order=9",
+        content_type="application/x-www-form-urlencoded",
+    )
     status, _, created = call(event, lambda_context)
     assert status == 201
     assert created == {"id": 1, "name": "Week 2", "dripped_at": None, "drip_delay": 7, "lessons_order": [4, 9]}
@@ -240,7 +245,9 @@ def test_unknown_route_is_a_problem_404(dynamodb, lambda_context):
 def test_unexpected_error_is_500_without_internals(dynamodb, lambda_context):
     repository = dependencies().sections
     with Stubber(repository._client) as stubber:
-        stubber.add_client_error("update_item", "AccessDeniedException", "User arn:aws:iam::1:role/x is not authorized", 400)
+        stubber.add_client_error(
+            "update_item", "AccessDeniedException", "User arn:aws:iam::1:role/x is not authorized", 400
+        )
         status, headers, body = call(make_event(), lambda_context)
     assert_problem(status, headers, body, 500)
     text = json.dumps(body)
@@ -283,7 +290,9 @@ def test_metrics_report_created_sections_and_error_classes(dynamodb, lambda_cont
     call(make_event(), lambda_context)
     call(make_event(groups="[]"), lambda_context)
     metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
-    names = {definition["Name"] for blob in metrics for m in blob["_aws"]["CloudWatchMetrics"] for definition in m["Metrics"]}
+    names = {
+        definition["Name"] for blob in metrics for m in blob["_aws"]["CloudWatchMetrics"] for definition in m["Metrics"]
+    }
     assert {"SectionCreated", "Http4xx"} <= names
     created = next(blob for blob in metrics if "SectionCreated" in blob)
     assert created["service"] == "course-api"

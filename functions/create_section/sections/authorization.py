@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sections.problems import InvalidRequest, FieldError, NotAuthenticated, NotCourseManager
+from sections.problems import FieldError, InvalidRequest, NotAuthenticated, NotCourseManager
 
 _COURSE_ROLE = re.compile(r"course:([1-9][0-9]*):(manager|creator)")
 MAX_COURSE_ID = 2**53 - 1

@@ -57,14 +57,20 @@ def parse_idempotency_key(raw: str | None) -> str | None:
 class IdempotentCreator:
     """Runs a create at most once per (caller, course, key) within KEY_TTL_SECONDS, replaying its result."""
 
-    def __init__(self, persistence_store: BasePersistenceLayer):
+    def __init__(self, persistence_store: BasePersistenceLayer, on_replay: Callable[[], None] = lambda: None):
         self._store = persistence_store
+
+        def replayed(response: Any, _record: Any) -> Any:
+            on_replay()
+            return response
+
         self._config = IdempotencyConfig(
             event_key_jmespath="[caller, course_id, key]",
             payload_validation_jmespath="payload",
             raise_on_no_idempotency_key=True,
             expires_after_seconds=KEY_TTL_SECONDS,
             hash_function="sha256",
+            response_hook=replayed,
         )
 
     def run(
@@ -94,8 +100,6 @@ class IdempotentCreator:
                 "A request with this Idempotency-Key is still in progress. Retry after it completes."
             ) from None
         except IdempotencyValidationError:
-            raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used with a different request body."
-            ) from None
+            raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body.") from None
         except IdempotencyPersistenceLayerError as error:
             raise ServiceUnavailable() from error

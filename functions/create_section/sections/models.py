@@ -71,6 +71,9 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+SECTION_FIELDS = ("id", "name", "dripped_at", "drip_delay", "lessons_order")
+
+
 @dataclass(frozen=True)
 class Section:
     """A stored section, in the exact shape the API returns: always all five keys."""

@@ -131,7 +131,7 @@ class SectionRepository:
 def _cancellation_outcome(error: ClientError) -> str:
     """Reasons come one per action, in order: [section put, course update]."""
     codes = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-    put_code, course_code = (codes + ["None", "None"])[:2]
+    put_code, course_code = [*codes, "None", "None"][:2]
     if course_code == "ConditionalCheckFailed":
         raise CourseNotFound("The course does not exist.")
     if put_code == "ConditionalCheckFailed":

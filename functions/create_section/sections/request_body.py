@@ -49,7 +49,9 @@ def _body_bytes(body: str | None, is_base64_encoded: bool) -> bytes:
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
-            raise InvalidRequest("The body is not valid base64.", errors=[FieldError("body", "invalid base64")]) from None
+            raise InvalidRequest(
+                "The body is not valid base64.", errors=[FieldError("body", "invalid base64")]
+            ) from None
     else:
         raw = body.encode("utf-8", errors="surrogatepass")
     if len(raw) > MAX_BODY_BYTES:
@@ -70,10 +72,13 @@ def _media_type(content_type: str | None) -> str:
 
 def _form_fields(raw: bytes) -> dict[str, object]:
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=_MAX_FORM_FIELDS)
+        pairs = parse_qsl(
+            raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=_MAX_FORM_FIELDS
+        )
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequest(
-            "The form body could not be read.", errors=[FieldError("body", "must be UTF-8 form data of reasonable size")]
+            "The form body could not be read.",
+            errors=[FieldError("body", "must be UTF-8 form data of reasonable size")],
         ) from None
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:

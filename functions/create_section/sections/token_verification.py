@@ -20,12 +20,12 @@ class TokenRejected(Exception):
 
 
 def bearer_token(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return None
+    """The identity source holds the token alone or prefixed with "Bearer ", as API Gateway accepts."""
+    value = (authorization or "").strip()
+    scheme, _, rest = value.partition(" ")
+    if not rest:
+        return value or None
+    return rest.strip() if scheme.lower() == "bearer" and rest.strip() else None
 
 
 def verify_token(
@@ -69,7 +69,9 @@ def _flatten(value: Any) -> str:
     return str(value)
 
 
-def claims_from_jwks_document(token: str, jwks: dict[str, Any], *, issuer: str, audiences: Iterable[str]) -> dict[str, str]:
+def claims_from_jwks_document(
+    token: str, jwks: dict[str, Any], *, issuer: str, audiences: Iterable[str]
+) -> dict[str, str]:
     """Verifies against an in-memory JWKS and returns the claims in API Gateway's flattened form."""
     keys = jwt.PyJWKSet.from_dict(jwks)
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import boto3
+from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 
 from sections.idempotency import IdempotentCreator
+from sections.observability import metrics
 from sections.repository import SectionRepository
 from sections.settings import Settings
 
@@ -46,5 +48,7 @@ def dependencies() -> Dependencies:
     return Dependencies(
         settings=settings,
         sections=SectionRepository(client, settings.table_name, clock=lambda: datetime.now(UTC)),
-        idempotency=IdempotentCreator(store),
+        idempotency=IdempotentCreator(
+            store, on_replay=lambda: metrics.add_metric(name="SectionReplayed", unit=MetricUnit.Count, value=1)
+        ),
     )

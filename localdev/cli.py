@@ -1,0 +1,198 @@
+"""`python -m localdev COMMAND`: serve, token, seed-course, dynamodb, sam-env.
+
+The spellings of these commands and flags are a contract: scripts and the README depend on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, put_course, seed_demo_courses
+from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
+from localdev.template import LOCAL_REGION, local_template
+
+FUNCTION = "CreateSectionFunction"
+COURSE_TYPES = ("self-paced", "structured", "scheduled")
+
+
+def _roles_claim() -> str:
+    return os.environ.get("ROLES_CLAIM") or local_template().function_environment(FUNCTION)["ROLES_CLAIM"]
+
+
+def _table_name() -> str:
+    return local_template().function_environment(FUNCTION)["TABLE_NAME"]
+
+
+def _default_dynamodb_endpoint() -> str:
+    return f"http://127.0.0.1:{os.environ.get('DYNAMODB_PORT', '8000')}"
+
+
+def function_environment(dynamodb_endpoint: str) -> dict[str, str]:
+    """The template's environment for the function, pointed at the embedded DynamoDB."""
+    return {
+        **local_template().function_environment(FUNCTION),
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+        "AWS_REGION": LOCAL_REGION,
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_LAMBDA_FUNCTION_NAME": "create-section-local",
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
+    }
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    token = LocalKeys().mint(
+        sub=args.sub,
+        groups=args.group,
+        roles_claim=_roles_claim(),
+        expires_in=args.expires_in,
+        audience=args.audience,
+        issuer=args.issuer,
+    )
+    print(token)
+    return 0
+
+
+def cmd_seed_course(args: argparse.Namespace) -> int:
+    client = dynamodb_client(args.endpoint or _default_dynamodb_endpoint())
+    name = args.name or f"Course {args.id}"
+    put_course(client, _table_name(), args.id, name=name, course_type=args.type, deleted=args.deleted)
+    print(f"course {args.id} ({args.type}{', deleted' if args.deleted else ''}) is in {_table_name()}")
+    return 0
+
+
+def _wait_for_stop() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+def start_dynamodb(port: int) -> DynamoDBServer:
+    server = DynamoDBServer(port=port).start()
+    client = dynamodb_client(server.endpoint)
+    create_tables(client, local_template())
+    seed_demo_courses(client, _table_name())
+    return server
+
+
+def cmd_dynamodb(args: argparse.Namespace) -> int:
+    server = start_dynamodb(args.port)
+    print(f"DynamoDB: {server.endpoint}", flush=True)
+    _wait_for_stop()
+    server.stop()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from localdev.authorizer import JwtAuthorizer
+    from localdev.gateway import LocalHttpApi, make_http_server
+
+    dynamodb = start_dynamodb(args.dynamodb_port)
+    os.environ.update(function_environment(dynamodb.endpoint))
+    keys = LocalKeys().ensure()
+    api = LocalHttpApi(local_template(), JwtAuthorizer.from_environment(keys), log=lambda line: print(line, flush=True))
+    for route in api.routes:
+        api.handler_for(route.function)  # import now: a broken handler fails at start, not on the first curl
+    http = make_http_server(api, "127.0.0.1", args.port)
+    url = f"http://127.0.0.1:{http.server_address[1]}"
+    threading.Thread(target=http.serve_forever, name="http-api", daemon=True).start()
+    print(_banner(url, dynamodb.endpoint, keys, api.authorizer.issuer), flush=True)
+    _wait_for_stop()
+    print("stopping", flush=True)
+    http.shutdown()
+    http.server_close()
+    dynamodb.stop()
+    return 0
+
+
+def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> str:
+    token = keys.mint(sub="local-user", groups=["course:1:manager"], roles_claim=_roles_claim())
+    local_keys = issuer == LOCAL_ISSUER
+    curl = (
+        f"curl -i -X POST {url}/api/v2/course/1/section/ \\\n"
+        f"  -H 'Authorization: Bearer {token}' \\\n"
+        "  -H 'Content-Type: application/json' \\\n"
+        """  -d '{"name": "Getting started", "lessons_order": [1, 2]}'"""
+    )
+    lines = [
+        f"Local API:  {url}  (routes, authorizer and CORS from template.yaml)",
+        f"DynamoDB:   {dynamodb_endpoint}  (in memory: data lasts as long as this process)",
+        "Courses:    1 self-paced, 2 structured, 3 scheduled, 4 deleted",
+        f"Tokens:     {'local development keys in .localdev/' if local_keys else 'issuer ' + issuer}",
+        "",
+        "Create a section in course 1 (token valid for 1 hour):",
+        "",
+        curl,
+        "",
+        "More tokens: .venv/bin/python -m localdev token --sub alice --group course:2:creator",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_sam_env(args: argparse.Namespace) -> int:
+    """The env-vars file for `sam local start-api`: the embedded DynamoDB and the local token keys."""
+    environment = {
+        **local_template().function_environment(FUNCTION),
+        "AWS_ENDPOINT_URL_DYNAMODB": args.endpoint or _default_dynamodb_endpoint(),
+        "LOCAL_JWKS": json.dumps(LocalKeys().ensure().jwks),
+        "LOCAL_JWT_ISSUER": LOCAL_ISSUER,
+        "LOCAL_JWT_AUDIENCE": LOCAL_AUDIENCE,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    print(json.dumps({FUNCTION: environment}, indent=2))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m localdev", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="the local HTTP API and embedded DynamoDB (what `make dev` runs)")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", "8000")))
+    serve.set_defaults(run=cmd_serve)
+
+    token = commands.add_parser("token", help="print a token signed with the local development key")
+    token.add_argument("--sub", required=True)
+    token.add_argument("--group", action="append", default=[], help="repeat for more groups")
+    token.add_argument("--expires-in", type=int, default=3600, help="seconds; negative makes an expired token")
+    token.add_argument("--audience", default=LOCAL_AUDIENCE)
+    token.add_argument("--issuer", default=LOCAL_ISSUER)
+    token.set_defaults(run=cmd_token)
+
+    seed = commands.add_parser("seed-course", help="add or replace a course in the running local DynamoDB")
+    seed.add_argument("--id", type=int, required=True)
+    seed.add_argument("--type", choices=COURSE_TYPES, required=True)
+    seed.add_argument("--deleted", action="store_true")
+    seed.add_argument("--name")
+    seed.add_argument("--endpoint", help="default: http://127.0.0.1:$DYNAMODB_PORT (8000)")
+    seed.set_defaults(run=cmd_seed_course)
+
+    dynamodb = commands.add_parser("dynamodb", help="only the embedded DynamoDB, seeded")
+    dynamodb.add_argument("--port", type=int, default=int(os.environ.get("DYNAMODB_PORT", "8000")))
+    dynamodb.set_defaults(run=cmd_dynamodb)
+
+    sam_env = commands.add_parser("sam-env", help="env-vars JSON for `sam local start-api`")
+    sam_env.add_argument("--endpoint")
+    sam_env.set_defaults(run=cmd_sam_env)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(local_template_code_dir()))
+    args: Any = parser().parse_args(argv)
+    return int(args.run(args))
+
+
+def local_template_code_dir() -> Any:
+    code_dir, _, _ = local_template().function_handler(FUNCTION)
+    return code_dir

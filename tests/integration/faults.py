@@ -1,0 +1,92 @@
+"""Fault injection on the function's own DynamoDB client, below botocore's retry loop.
+
+A `before-send` hook answers chosen attempts of chosen operations with a throttle, a 500, a
+timeout or a cancelled transaction, so botocore's real retry policy runs; every other attempt
+reaches the DynamoDB server unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
+
+Fault = Callable[[Any], AWSResponse | None]
+
+
+class _RawBody:
+    def __init__(self, body: bytes):
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+    def read(self, *_: Any) -> bytes:
+        return self._body
+
+
+def error_response(status: int, code: str, message: str = "injected", **extra: Any) -> Fault:
+    def respond(request: Any) -> AWSResponse:
+        body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message, **extra}).encode()
+        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "injected"}
+        return AWSResponse(request.url, status, headers, _RawBody(body))
+
+    return respond
+
+
+def throttled() -> Fault:
+    return error_response(400, "ProvisionedThroughputExceededException", "Throughput exceeds the current capacity")
+
+
+def internal_error() -> Fault:
+    return error_response(500, "InternalServerError", "Internal server error")
+
+
+def read_timeout() -> Fault:
+    def respond(request: Any) -> AWSResponse:
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    return respond
+
+
+def cancelled(*codes: str) -> Fault:
+    reasons = [{"Code": code, "Message": code} if code != "None" else {"Code": "None"} for code in codes]
+    return error_response(400, "TransactionCanceledException", "Transaction cancelled", CancellationReasons=reasons)
+
+
+def side_effect(action: Callable[[], None]) -> Fault:
+    """Runs `action` just before the attempt is sent, then lets the attempt through."""
+
+    def respond(_: Any) -> None:
+        action()
+        return None
+
+    return respond
+
+
+class FaultInjector:
+    def __init__(self, client: Any):
+        self._plan: dict[tuple[str, int], Fault] = {}
+        self._always: dict[str, Fault] = {}
+        self.attempts: Counter[str] = Counter()
+        client.meta.events.register_first("before-send.dynamodb", self._before_send)
+
+    def on(self, operation: str, attempt: int, fault: Fault) -> FaultInjector:
+        """`attempt` counts from 1 across the whole test, retries included."""
+        self._plan[(operation, attempt)] = fault
+        return self
+
+    def always(self, operation: str, fault: Fault) -> FaultInjector:
+        self._always[operation] = fault
+        return self
+
+    def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
+        operation = request.headers.get("X-Amz-Target", b"")
+        operation = (operation.decode() if isinstance(operation, bytes) else operation).rpartition(".")[2]
+        self.attempts[operation] += 1
+        fault = self._plan.get((operation, self.attempts[operation])) or self._always.get(operation)
+        return fault(request) if fault else None

@@ -1,0 +1,129 @@
+"""Idempotency-Key: replay, mismatch, in-flight, scope, and the header's syntax."""
+
+import json
+
+import pytest
+
+from app import lambda_handler
+from sections.idempotency import parse_idempotency_key
+from sections.problems import InvalidRequest
+from tests.conftest import make_event
+from tests.unit.test_create_section import assert_problem, call, course_item, section_items
+
+
+def keyed(key='"retry-1"', **kwargs):
+    headers = kwargs.pop("headers", {})
+    return make_event(headers={"idempotency-key": key, **headers}, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [("abc", "abc"), ('"abc"', "abc"), ('"a b"', "a b"), ('"q\\"x"', 'q"x'), ("x" * 255, "x" * 255), (" abc ", "abc")],
+)
+def test_valid_keys(raw, key):
+    assert parse_idempotency_key(raw) == key
+
+
+@pytest.mark.parametrize(
+    "raw", ["", '""', "x" * 256, '"' + "x" * 256 + '"', "a b", "caf\u00e9", '"open', "tab\tkey", '"bad\\n"']
+)
+def test_invalid_keys_are_400(raw):
+    with pytest.raises(InvalidRequest) as raised:
+        parse_idempotency_key(raw)
+    assert raised.value.errors[0].field == "Idempotency-Key"
+
+
+def test_no_header_means_no_idempotency():
+    assert parse_idempotency_key(None) is None
+
+
+def test_same_key_and_body_replays_the_original_response(dynamodb, lambda_context):
+    first = lambda_handler(keyed(), lambda_context)
+    second = lambda_handler(keyed(), lambda_context)
+    assert first["statusCode"] == second["statusCode"] == 201
+    assert first["body"] == second["body"]
+    assert first["headers"]["Location"] == second["headers"]["Location"] == "/api/v2/course/1/section/1/"
+    assert len(section_items(dynamodb)) == 1
+    assert course_item(dynamodb)["sections_order"] == {"L": [{"N": "1"}]}
+
+
+def test_equivalent_json_and_form_bodies_are_the_same_request(dynamodb, lambda_context):
+    json_status = call(keyed(body='{"name": "Intro", "lessons_order": [1, 2]}'), lambda_context)
+    form = keyed(body="name=Intro&lessons_order=1,2", content_type="application/x-www-form-urlencoded")
+    assert call(form, lambda_context) == json_status
+    assert len(section_items(dynamodb)) == 1
+
+
+def test_same_key_with_a_different_body_is_422(dynamodb, lambda_context):
+    call(keyed(body='{"name": "A"}'), lambda_context)
+    status, headers, body = call(keyed(body='{"name": "B"}'), lambda_context)
+    assert_problem(status, headers, body, 422)
+    assert [item["name"]["S"] for item in section_items(dynamodb)] == ["A"]
+
+
+def test_keys_are_scoped_per_caller_and_per_course(dynamodb, lambda_context):
+    mine = call(keyed(sub="alice"), lambda_context)
+    theirs = call(keyed(sub="bob"), lambda_context)
+    other_course = call(keyed(course="2", groups="[course:1:manager course:2:manager]", sub="alice"), lambda_context)
+    assert mine[2]["id"] == 1 and theirs[2]["id"] == 2  # bob's request created its own section
+    assert other_course[1]["Location"] == "/api/v2/course/2/section/1/"
+    assert len(section_items(dynamodb)) == 2
+
+
+def test_no_key_creates_a_new_section_each_time(dynamodb, lambda_context):
+    assert [call(make_event(), lambda_context)[2]["id"] for _ in range(2)] == [1, 2]
+
+
+def test_key_in_flight_is_409(dynamodb, lambda_context, monkeypatch):
+    from sections.wiring import dependencies
+
+    repository = dependencies().sections
+    original = repository.create
+    answers = []
+
+    def create_while_retried(*args, **kwargs):
+        answers.append(call(keyed(), lambda_context))  # the client retries before the first answer
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "create", create_while_retried)
+    status, _, _ = call(keyed(), lambda_context)
+    assert status == 201
+    (retried,) = answers
+    assert_problem(*retried, 409)
+    assert len(section_items(dynamodb)) == 1
+
+
+def test_failed_create_does_not_block_a_retry_with_the_same_key(dynamodb, lambda_context):
+    dynamodb.update_item(
+        TableName="CoursesTable",
+        Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
+        UpdateExpression="SET deleted = :t",
+        ExpressionAttributeValues={":t": {"BOOL": True}},
+    )
+    assert call(keyed(), lambda_context)[0] == 404
+    dynamodb.update_item(
+        TableName="CoursesTable",
+        Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
+        UpdateExpression="SET deleted = :f",
+        ExpressionAttributeValues={":f": {"BOOL": False}},
+    )
+    assert call(keyed(), lambda_context)[0] == 201
+
+
+def test_invalid_key_is_400_and_writes_nothing(dynamodb, lambda_context):
+    status, headers, body = call(keyed(key="x" * 300), lambda_context)
+    assert_problem(status, headers, body, 400)
+    assert body["errors"][0]["field"] == "Idempotency-Key"
+    assert section_items(dynamodb) == []
+
+
+def test_idempotency_records_expire_after_24_hours(dynamodb, lambda_context):
+    call(keyed(), lambda_context)
+    (record,) = dynamodb.scan(TableName="IdempotencyTable")["Items"]
+    assert record["status"]["S"] == "COMPLETED"
+    replay = json.loads(record["data"]["S"])
+    assert replay["id"] == 1
+    ttl = int(record["expiration"]["N"])
+    import time
+
+    assert 86_000 < ttl - time.time() <= 86_400
