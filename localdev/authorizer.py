@@ -47,7 +47,9 @@ class JwtAuthorizer:
 
             return cls(issuer, audiences, remote)
         jwks = (keys or LocalKeys()).ensure().jwks
-        return cls(issuer, audiences, lambda token: claims_from_jwks_document(token, jwks, issuer=issuer, audiences=audiences))
+        return cls(
+            issuer, audiences, lambda token: claims_from_jwks_document(token, jwks, issuer=issuer, audiences=audiences)
+        )
 
     def authorize(self, authorization_header: str | None) -> dict[str, str] | None:
         """The claims as API Gateway passes them to the function, or None for a 401."""

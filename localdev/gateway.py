@@ -72,7 +72,9 @@ class LocalHttpApi:
         return self._handlers[logical_id]
 
     # ---- one request ----
-    def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         split = urlsplit(target)
         lowered = _lowercase_headers(headers)
         origin = lowered.get("origin")

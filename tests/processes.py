@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,10 +15,50 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class RunningProcess:
+    def __init__(self, process: subprocess.Popen[str]):
+        self.process = process
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        # Drained all the time: a full pipe would block the server's request log.
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, patterns: list[str], timeout: float = 60) -> dict[str, str]:
+        """Named groups of every pattern, once each has matched a line of output."""
+        deadline = time.monotonic() + timeout
+        found: dict[str, str] = {}
+        with self._changed:
+            while True:
+                text = "".join(self.lines)
+                matches = [re.search(pattern, text) for pattern in patterns]
+                if all(matches):
+                    for match in matches:
+                        found.update(match.groupdict())  # type: ignore[union-attr]
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
+                    raise RuntimeError("localdev did not start:\n" + text[-4000:])
+                self._changed.wait(timeout=min(remaining, 0.5))
+
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
+
+
 @contextmanager
-def localdev_process(*args: str, ready: str, env: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
-    """Runs `python -m localdev ARGS` until a line matches `ready`; yields the named groups; stops it after."""
-    process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+def localdev_process(*args: str, env: dict[str, str] | None = None) -> Iterator[RunningProcess]:
+    """Runs `python -m localdev ARGS`, and stops it (SIGTERM, as Ctrl-C would) when the block ends."""
+    process = subprocess.Popen(
         [sys.executable, "-m", "localdev", *args],
         cwd=ROOT,
         env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
@@ -25,23 +66,9 @@ def localdev_process(*args: str, ready: str, env: dict[str, str] | None = None) 
         stderr=subprocess.STDOUT,
         text=True,
     )
-    found: dict[str, str] = {}
-    seen: list[str] = []
-    deadline = time.monotonic() + 60
+    running = RunningProcess(process)
     try:
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line and process.poll() is not None:
-                break
-            seen.append(line)
-            match = re.search(ready, line)
-            if match:
-                found.update(match.groupdict())
-                break
-        if not found:
-            raise RuntimeError("localdev did not start:\n" + "".join(seen[-40:]))
-        yield found
+        yield running
     finally:
         process.terminate()
         try:

@@ -14,8 +14,8 @@ from tests.processes import localdev_process
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint() -> Iterator[str]:
-    with localdev_process("dynamodb", "--port", "0", ready=r"DynamoDB: (?P<endpoint>http://\S+)") as found:
-        yield found["endpoint"]
+    with localdev_process("dynamodb", "--port", "0") as server:
+        yield server.wait_for([r"DynamoDB: (?P<endpoint>http://\S+)"])["endpoint"]
 
 
 @pytest.fixture

@@ -10,9 +10,14 @@ import json
 import multiprocessing
 from typing import Any
 
+import pytest
+
 from tests.unit.test_create_section import course_item, section_items
 
 PARALLEL = 50
+
+# The test process has reader threads for its server subprocesses; they hold no lock a child needs.
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 
 
 def _container(barrier: Any, results: Any, index: int, idempotency_key: str | None) -> None:
@@ -36,7 +41,9 @@ def _container(barrier: Any, results: Any, index: int, idempotency_key: str | No
 
     barrier.wait(timeout=120)
     response = lambda_handler(event, Context())
-    results.put({"status": response["statusCode"], "body": json.loads(response["body"]), "headers": response["headers"]})
+    results.put(
+        {"status": response["statusCode"], "body": json.loads(response["body"]), "headers": response["headers"]}
+    )
 
 
 def run_in_parallel(idempotency_key: str | None = None) -> list[dict[str, Any]]:
@@ -84,4 +91,3 @@ def test_parallel_creates_with_one_idempotency_key_create_exactly_one_section(se
     (item,) = section_items(server_dynamodb)
     assert item["section_id"] == {"N": "1"}
     assert course_item(server_dynamodb)["sections_order"] == {"L": [{"N": "1"}]}
-

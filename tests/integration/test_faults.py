@@ -22,7 +22,9 @@ from tests.unit.test_create_section import assert_problem, call, course_item, se
 
 @pytest.fixture
 def faults(server_dynamodb, monkeypatch):
-    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)  # keep botocore's policy, skip sleeps
+    monkeypatch.setattr(
+        ExponentialBackoff, "delay_amount", lambda self, context: 0
+    )  # keep botocore's policy, skip sleeps
     return FaultInjector(dependencies().sections._client)
 
 

@@ -1,0 +1,74 @@
+"""End-to-end over real HTTP: `localdev serve` in a subprocess on free ports, or a deployed stack.
+
+Against a deployed stack set BASE_URL (the ApiUrl output) and TOKEN (a token of a manager of
+COURSE_ID, default 1); tests that need local keys or the embedded DynamoDB are then skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from localdev.dynamodb import dynamodb_client
+from tests.processes import ROOT, RunningProcess, localdev_process
+
+
+@dataclass
+class Target:
+    base_url: str
+    course_id: int
+    server: RunningProcess | None = None
+    dynamodb_endpoint: str | None = None
+
+    @property
+    def local(self) -> bool:
+        return self.server is not None
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def dynamodb(self) -> Any:
+        if self.dynamodb_endpoint is None:
+            pytest.skip("needs the embedded DynamoDB of `localdev serve`")
+        return dynamodb_client(self.dynamodb_endpoint)
+
+    def token(self, *args: str) -> str:
+        """A manager token for the target course: TOKEN when deployed, else minted locally."""
+        if not self.local:
+            if args:
+                pytest.skip("needs the local development keys")
+            return os.environ["TOKEN"]
+        return mint("--sub", "e2e-user", "--group", f"course:{self.course_id}:manager", *args)
+
+
+def mint(*args: str) -> str:
+    """A token from the documented command line, exactly as a developer would get one."""
+    result = subprocess.run(
+        [sys.executable, "-m", "localdev", "token", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    if os.environ.get("BASE_URL"):
+        yield Target(os.environ["BASE_URL"], int(os.environ.get("COURSE_ID", "1")))
+        return
+    # The server and the token command share keys in a folder of this run's own.
+    os.environ.setdefault("LOCALDEV_HOME", str(tmp_path_factory.mktemp("localdev-home")))
+    with localdev_process("serve", "--port", "0", "--dynamodb-port", "0") as server:
+        found = server.wait_for([r"Local API:\s+(?P<url>http://\S+)", r"DynamoDB:\s+(?P<dynamodb>http://\S+)"])
+        yield Target(found["url"], 1, server, found["dynamodb"])
+
+
+@pytest.fixture
+def local_only(target: Target) -> Target:
+    if not target.local:
+        pytest.skip("needs `localdev serve`")
+    return target
