@@ -64,7 +64,7 @@ lint: $(VENV)/.installed
 checks: .venv-sam/.installed .venv-checkov/.installed
 	.venv-sam/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region us-east-1
-	$(CHECKOV) --quiet --compact --framework cloudformation -f template.yaml
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
 build: .venv-sam/.installed
 	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build: python3.13 is not installed" >&2; else \

@@ -61,16 +61,17 @@ class LocalKeys:
         extra_claims: dict[str, Any] | None = None,
     ) -> str:
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "sub": sub,
             "iss": issuer,
-            "aud": audience,
             "iat": now,
             "nbf": now - 5 if expires_in > 0 else now + expires_in - 60,
             "exp": now + expires_in,
             roles_claim: groups,
             **(extra_claims or {}),
         }
+        if audience:  # an empty audience mints a token without aud, like a Cognito access token
+            claims["aud"] = audience
         private_key = self.ensure()._private_path.read_bytes()
         return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": self.kid})
 

@@ -83,6 +83,9 @@ class Template:
             if name == "Fn::If":
                 condition, when_true, when_false = argument
                 return self.resolve(when_true if self.condition(condition) else when_false)
+            if name == "Fn::Split":
+                delimiter, text = argument
+                return str(self.resolve(text)).split(delimiter)
             if name == "Fn::GetAtt":
                 return f"{argument[0]}.{argument[1]}"
         if isinstance(value, dict):

@@ -44,7 +44,7 @@ def assert_consistent(client):
 
 def test_throttled_once_on_the_first_call_is_retried_by_botocore(faults, server_dynamodb, lambda_context):
     faults.on("UpdateItem", 1, throttled())
-    status, headers, body = call(make_event(), lambda_context)
+    status, _, body = call(make_event(), lambda_context)
     assert (status, body["id"]) == (201, 1)
     assert faults.attempts["UpdateItem"] == 2
     assert stored_ids(server_dynamodb) == order(server_dynamodb) == [1]

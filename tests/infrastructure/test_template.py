@@ -1,0 +1,150 @@
+"""template.yaml as CloudFormation will see it, transformed by aws-sam-translator (what `sam deploy` runs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
+
+pytestmark = pytest.mark.infrastructure
+
+
+@pytest.fixture(scope="module")
+def cloudformation() -> dict[str, Any]:
+    if not SAM_PYTHON.exists():
+        pytest.fail("aws-sam-translator lives in .venv-sam: run `make test` (or `make .venv-sam/.installed`)")
+    result = subprocess.run(
+        [str(SAM_PYTHON), str(Path(__file__).with_name("translate.py")), str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def resources_of(cloudformation: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {name: resource for name, resource in cloudformation["Resources"].items() if resource["Type"] == kind}
+
+
+def function_role_statements(cloudformation: dict[str, Any]) -> list[dict[str, Any]]:
+    (function,) = resources_of(cloudformation, "AWS::Lambda::Function").values()
+    role_name = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = cloudformation["Resources"][role_name]["Properties"]
+    assert "ManagedPolicyArns" not in role, "managed policies grant more than the function uses"
+    return [statement for policy in role["Policies"] for statement in policy["PolicyDocument"]["Statement"]]
+
+
+def test_function_role_grants_exactly_the_calls_the_function_makes(cloudformation):
+    granted = {
+        (action, json.dumps(statement["Resource"], sort_keys=True))
+        for statement in function_role_statements(cloudformation)
+        for action in statement["Action"]
+    }
+    courses = json.dumps({"Fn::GetAtt": ["CoursesTable", "Arn"]})
+    idempotency = json.dumps({"Fn::GetAtt": ["IdempotencyTable", "Arn"]})
+    logs = json.dumps({"Fn::GetAtt": ["CreateSectionLogGroup", "Arn"]})
+    assert granted == {
+        ("dynamodb:UpdateItem", courses),
+        ("dynamodb:PutItem", courses),
+        ("dynamodb:GetItem", idempotency),
+        ("dynamodb:PutItem", idempotency),
+        ("dynamodb:UpdateItem", idempotency),
+        ("dynamodb:DeleteItem", idempotency),
+        ("logs:CreateLogStream", logs),
+        ("logs:PutLogEvents", logs),
+        ("xray:PutTraceSegments", json.dumps("*")),
+        ("xray:PutTelemetryRecords", json.dumps("*")),
+    }
+    assert all(statement["Effect"] == "Allow" for statement in function_role_statements(cloudformation))
+
+
+def test_no_wildcard_is_granted_on_data(cloudformation):
+    for statement in function_role_statements(cloudformation):
+        actions = statement["Action"]
+        if any(action.split(":")[0] in ("dynamodb", "logs") for action in actions):
+            assert statement["Resource"] != "*"
+            assert "*" not in json.dumps(statement["Resource"])
+            assert not any(action.endswith("*") for action in actions)
+
+
+def test_every_route_has_the_jwt_authorizer(cloudformation):
+    (api,) = resources_of(cloudformation, "AWS::ApiGatewayV2::Api").values()
+    body = api["Properties"]["Body"]
+    schemes = body["components"]["securitySchemes"]
+    jwt_schemes = {
+        name for name, scheme in schemes.items() if scheme["x-amazon-apigateway-authorizer"]["type"] == "jwt"
+    }
+    operations = [
+        (path, method, operation)
+        for path, methods in body["paths"].items()
+        for method, operation in methods.items()
+        if method != "parameters"
+    ]
+    assert operations, "the API has routes"
+    for path, method, operation in operations:
+        assert not path.endswith("/"), "API Gateway rejects routes that end in a slash"
+        assert any(set(requirement) & jwt_schemes for requirement in operation.get("security", [])), (path, method)
+    assert ("/api/v2/course/{id}/section", "post") in {(path, method) for path, method, _ in operations}
+    assert not resources_of(cloudformation, "AWS::ApiGatewayV2::Route"), "no route outside the authorized body"
+
+
+def test_authorizer_uses_the_stack_user_pool_unless_an_issuer_is_given(cloudformation):
+    (api,) = resources_of(cloudformation, "AWS::ApiGatewayV2::Api").values()
+    (scheme,) = api["Properties"]["Body"]["components"]["securitySchemes"].values()
+    configuration = scheme["x-amazon-apigateway-authorizer"]["jwtConfiguration"]
+    assert configuration["issuer"]["Fn::If"][0] == "CreateUserPool"
+    assert configuration["audience"]["Fn::If"][0] == "CreateUserPool"
+    assert scheme["x-amazon-apigateway-authorizer"]["identitySource"] == "$request.header.Authorization"
+    assert cloudformation["Conditions"]["CreateUserPool"] == {"Fn::Equals": [{"Ref": "JwtIssuer"}, ""]}
+    assert cloudformation["Resources"]["UserPool"]["Condition"] == "CreateUserPool"
+
+
+def test_function_runtime_tracing_and_timeout(cloudformation):
+    (function,) = resources_of(cloudformation, "AWS::Lambda::Function").values()
+    properties = function["Properties"]
+    assert properties["Runtime"] == "python3.13"
+    assert properties["Architectures"] == ["arm64"]
+    assert properties["TracingConfig"] == {"Mode": "Active"}
+    assert properties["Timeout"] < 30  # API Gateway's integration limit
+    assert set(properties["Environment"]["Variables"]) >= {
+        "TABLE_NAME",
+        "IDEMPOTENCY_TABLE_NAME",
+        "ROLES_CLAIM",
+        "ADMIN_GROUP",
+        "POWERTOOLS_SERVICE_NAME",
+    }
+    (layer,) = resources_of(cloudformation, "AWS::Lambda::LayerVersion").values()
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_tables_are_protected(cloudformation):
+    for name, table in resources_of(cloudformation, "AWS::DynamoDB::Table").items():
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
+        properties = table["Properties"]
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert properties["SSESpecification"] == {"SSEEnabled": True}
+        assert properties["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+        assert properties["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_alarms_notify_the_stack_topic(cloudformation):
+    alarms = resources_of(cloudformation, "AWS::CloudWatch::Alarm")
+    metrics = {alarm["Properties"].get("MetricName") or "5xx-rate" for alarm in alarms.values()}
+    assert metrics == {"Errors", "Throttles", "5xx-rate", "Latency", "ThrottledRequests"}
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_stage_throttling_and_access_logs(cloudformation):
+    (stage,) = resources_of(cloudformation, "AWS::ApiGatewayV2::Stage").values()
+    settings = stage["Properties"]
+    assert settings["DefaultRouteSettings"]["ThrottlingBurstLimit"] == {"Ref": "ThrottlingBurstLimit"}
+    assert settings["DefaultRouteSettings"]["ThrottlingRateLimit"] == {"Ref": "ThrottlingRateLimit"}
+    assert settings["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert json.loads(settings["AccessLogSettings"]["Format"].replace("\n", ""))["requestId"] == "$context.requestId"

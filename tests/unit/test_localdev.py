@@ -1,0 +1,149 @@
+"""The local tools read template.yaml and build what API Gateway would."""
+
+import base64
+
+import jwt
+import pytest
+
+from localdev.authorizer import JwtAuthorizer
+from localdev.gateway import LocalHttpApi
+from localdev.keys import LocalKeys
+from localdev.template import Route, load_template, local_template
+
+
+def test_template_routes_function_environment_and_tables():
+    template = local_template()
+    assert template.routes() == [Route("POST", "/api/v2/course/{id}/section", "CreateSectionFunction")]
+    environment = template.function_environment("CreateSectionFunction")
+    assert environment["TABLE_NAME"] == "CoursesTable"
+    assert environment["IDEMPOTENCY_TABLE_NAME"] == "IdempotencyTable"
+    assert environment["ROLES_CLAIM"] == "cognito:groups"
+    assert environment["ADMIN_GROUP"] == ""
+    tables = template.tables()
+    assert tables["CoursesTable"]["KeySchema"] == [
+        {"AttributeName": "course_id", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert tables["IdempotencyTable"]["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert template.function_timeout("CreateSectionFunction") < 30
+
+
+def test_conditions_and_intrinsics_resolve_with_parameter_defaults_and_overrides():
+    default = local_template()
+    external = local_template({"JwtIssuer": "https://issuer.example", "JwtAudience": "aud-1"})
+    authorizers = load_template()["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]
+    issuer = authorizers["JwtAuthorizer"]["JwtConfiguration"]["issuer"]
+    assert default.condition("CreateUserPool") is True
+    assert default.resolve(issuer) == "https://cognito-idp.us-east-1.amazonaws.com/UserPool"
+    assert external.condition("CreateUserPool") is False
+    assert external.resolve(issuer) == "https://issuer.example"
+    assert default.condition("HasCustomDomain") is False
+    assert local_template({"DomainName": "api.example", "CertificateArn": "arn:cert"}).condition("HasCustomDomain")
+    assert default.resolve({"Fn::GetAtt": ["CoursesTable", "Arn"]}) == "CoursesTable.Arn"
+    assert default.resolve({"Ref": "AWS::NoValue"}) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/api/v2/course/12/section", {"id": "12"}),
+        ("/api/v2/course/12/section/", {"id": "12"}),
+        ("/api/v2/course/12/section//", None),
+        ("/api/v2/course//section", None),
+        ("/api/v2/course/12/sections", None),
+    ],
+)
+def test_route_matching_ignores_one_trailing_slash(path, expected):
+    route = Route("POST", "/api/v2/course/{id}/section", "F")
+    assert route.match("POST", path) == expected
+    assert route.match("GET", "/api/v2/course/1/section") is None
+
+
+@pytest.fixture
+def api(tmp_path):
+    return LocalHttpApi(local_template(), JwtAuthorizer.from_environment(LocalKeys(tmp_path)), log=lambda _: None)
+
+
+def test_event_is_shaped_like_api_gateway_payload_2(api):
+    (route,) = api.routes
+    headers = [("Content-Type", "application/json"), ("X-Dup", "a"), ("x-dup", "b"), ("Cookie", "a=1; b=2")]
+    event = api.event(
+        route, {"id": "5"}, "POST", "/api/v2/course/5/section/", "q=1&q=2&r=", headers, b'{"name":"x"}', {"sub": "s"}
+    )
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "POST /api/v2/course/{id}/section"
+    assert event["rawPath"] == "/api/v2/course/5/section/"
+    assert event["rawQueryString"] == "q=1&q=2&r="
+    assert event["queryStringParameters"] == {"q": "1,2", "r": ""}
+    assert event["pathParameters"] == {"id": "5"}
+    assert event["headers"] == {"content-type": "application/json", "x-dup": "a,b"}
+    assert event["cookies"] == ["a=1", "b=2"]
+    assert event["isBase64Encoded"] is False
+    assert event["body"] == '{"name":"x"}'
+    context = event["requestContext"]
+    assert context["http"]["method"] == "POST"
+    assert context["stage"] == "$default"
+    assert context["requestId"]
+    assert context["time"].endswith("+0000")
+    assert isinstance(context["timeEpoch"], int)
+    assert context["authorizer"] == {"jwt": {"claims": {"sub": "s"}, "scopes": None}}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "encoded"),
+    [
+        ("application/x-www-form-urlencoded", b"name=x", True),
+        ("application/octet-stream", b"\x00\x01", True),
+        ("text/plain; charset=utf-8", b"hello", False),
+        ("application/problem+json", b"{}", False),
+        ("application/json", b"\xff\xfe", True),
+    ],
+)
+def test_non_text_bodies_are_base64_encoded(api, content_type, body, encoded):
+    (route,) = api.routes
+    event = api.event(route, {"id": "1"}, "POST", "/p", "", [("Content-Type", content_type)], body, None)
+    assert event["isBase64Encoded"] is encoded
+    assert (base64.b64decode(event["body"]) if encoded else event["body"].encode()) == body
+    assert "authorizer" not in event["requestContext"]
+
+
+def test_authorizer_accepts_a_raw_token_or_bearer_and_flattens_claims(tmp_path):
+    keys = LocalKeys(tmp_path).ensure()
+    authorizer = JwtAuthorizer.from_environment(keys)
+    token = keys.mint(
+        sub="s", groups=["course:1:manager", "x"], roles_claim="cognito:groups", extra_claims={"admin": True}
+    )
+    for header in (f"Bearer {token}", token, f"bearer  {token}"):
+        claims = authorizer.authorize(header)
+        assert claims is not None
+        assert claims["cognito:groups"] == "[course:1:manager x]"
+        assert claims["admin"] == "true"
+        assert claims["exp"].isdigit()
+    assert authorizer.authorize(f"Basic {token}") is None
+    assert authorizer.authorize("") is None
+
+
+def test_authorizer_with_a_jwks_url_uses_the_remote_keys(tmp_path, monkeypatch):
+    keys = LocalKeys(tmp_path).ensure()
+    issuer = "https://idp.example/"
+
+    class FakeJwksClient:
+        def __init__(self, url, **_):
+            assert url == "https://idp.example/.well-known/jwks.json"
+
+        def get_signing_key_from_jwt(self, token):
+            return jwt.PyJWKSet.from_dict(keys.jwks).keys[0]
+
+    monkeypatch.setattr("jwt.PyJWKClient", FakeJwksClient)
+    monkeypatch.setenv("JWKS_URL", "https://idp.example/.well-known/jwks.json")
+    monkeypatch.setenv("ISSUER", issuer)
+    monkeypatch.setenv("AUDIENCE", "client-a,client-b")
+    authorizer = JwtAuthorizer.from_environment()
+
+    def token(**kwargs):
+        return keys.mint(sub="s", groups=[], roles_claim="g", issuer=issuer, **kwargs)
+
+    assert authorizer.authorize(token(audience="client-b"))["sub"] == "s"
+    # Cognito access tokens carry client_id instead of aud.
+    assert authorizer.authorize(token(audience="", extra_claims={"client_id": "client-a"})) is not None
+    assert authorizer.authorize(token(audience="x")) is None
