@@ -1,0 +1,73 @@
+"""Warm cost per request: one handler, DynamoDB answered in-process, many requests.
+
+DynamoDB is stubbed below botocore (a before-send hook returns canned responses), so the
+measurement includes request signing, serialisation and parsing, but no network.
+Prints one JSON line with every latency in microseconds.
+"""
+
+import contextlib
+import importlib
+import io
+import json
+import sys
+import time
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+CANNED = {
+    "UpdateItem": b'{"Attributes":{"section_seq":{"N":"7"}}}',
+    "TransactWriteItems": b"{}",
+}
+
+
+class _Raw:
+    def __init__(self, body):
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+
+def stub(request, **_):
+    target = request.headers.get("X-Amz-Target", b"")
+    operation = (target.decode() if isinstance(target, bytes) else target).rpartition(".")[2]
+    return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(CANNED[operation]))
+
+
+def main():
+    module_name, attribute, event_path, requests = sys.argv[1:5]
+    # On the default session, so every client the handler creates answers from CANNED.
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION._session.register("before-send.dynamodb", stub)
+    handler = getattr(importlib.import_module(module_name), attribute)
+    with open(event_path) as handle:
+        event = json.load(handle)
+
+    class Context:
+        function_name = "bench"
+        memory_limit_in_mb = 1024
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+        aws_request_id = "bench"
+
+        @staticmethod
+        def get_remaining_time_in_millis():
+            return 15000
+
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink):
+        handler(event, Context())  # the first request builds the clients; it is not timed
+    timings = []
+    for _ in range(int(requests)):
+        started = time.perf_counter_ns()
+        with contextlib.redirect_stdout(sink):
+            response = handler(event, Context())
+        timings.append((time.perf_counter_ns() - started) / 1000)
+        sink.seek(0)
+        sink.truncate()
+        assert response["statusCode"] == 201, response
+    print(json.dumps(timings))
+
+
+if __name__ == "__main__":
+    main()
