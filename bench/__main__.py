@@ -38,9 +38,17 @@ def host_layer(workdir: Path) -> Path:
         return BUILD / "RuntimeLayer" / "python"
     artifacts = workdir / "host-layer"
     artifacts.mkdir()
-    subprocess.run(  # noqa: S603 - our own Makefile
-        ["make", "-s", "-C", str(ROOT / "layers" / "runtime"), "build-RuntimeLayer",  # noqa: S607
-         f"ARTIFACTS_DIR={artifacts}", f"LAYER_PLATFORM=manylinux2014_{platform.machine()}", f"PYTHON={sys.executable}"],
+    subprocess.run(
+        [
+            "make",
+            "-s",
+            "-C",
+            str(ROOT / "layers" / "runtime"),
+            "build-RuntimeLayer",
+            f"ARTIFACTS_DIR={artifacts}",
+            f"LAYER_PLATFORM=manylinux2014_{platform.machine()}",
+            f"PYTHON={sys.executable}",
+        ],
         check=True,
     )
     return artifacts / "python"
@@ -70,8 +78,7 @@ def child_environment(task: Path, layer: Path, endpoint: str) -> dict[str, str]:
         "PYTHONNOUSERSITE": "1",
         "LAMBDA_TASK_ROOT": str(task),
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
-        # Tracing on, as deployed (Tracing: Active): the X-Ray SDK loads and emits to a local daemon address.
-        "POWERTOOLS_TRACE_DISABLED": "false",
+        # As Lambda with Tracing: Active; the X-Ray SDK emits to a local daemon address when detailed tracing is on.
         "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
         "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
         "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
@@ -79,7 +86,7 @@ def child_environment(task: Path, layer: Path, endpoint: str) -> dict[str, str]:
 
 
 def run_child(script: str, *args: str, environment: dict[str, str]) -> str:
-    result = subprocess.run(  # noqa: S603 - our own scripts
+    result = subprocess.run(
         [sys.executable, str(HERE / script), *args], env=environment, capture_output=True, text=True
     )
     if result.returncode:
@@ -88,8 +95,10 @@ def run_child(script: str, *args: str, environment: dict[str, str]) -> str:
 
 
 def cold_start(module: str, environment: dict[str, str]) -> dict[str, float]:
-    figures = json.loads(run_child("cold_start_child.py", module, "lambda_handler", str(EVENT), environment=environment))
-    assert figures["status"] == 201, result.stdout
+    figures = json.loads(
+        run_child("cold_start_child.py", module, "lambda_handler", str(EVENT), environment=environment)
+    )
+    assert figures["status"] == 201, figures
     return figures
 
 
@@ -100,7 +109,7 @@ def warm(module: str, environment: dict[str, str]) -> list[float]:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def tree_size(path: Path) -> tuple[int, int]:
@@ -121,31 +130,36 @@ def main() -> int:
         layer_source = host_layer(workdir)
         shipped = child_environment(*lay_out(workdir, layer_source, with_bytecode=True), server.endpoint)
         plain = child_environment(*lay_out(workdir, layer_source, with_bytecode=False), server.endpoint)
-        runs: dict[str, list[dict[str, float]]] = {"floor": [], "function": [], "function without .pyc": []}
-        for _ in range(COLD_RUNS):  # alternated, so drift on a shared machine hits all three alike
-            runs["floor"].append(cold_start("floor_handler", shipped))
-            runs["function"].append(cold_start("app", shipped))
-            runs["function without .pyc"].append(cold_start("app", plain))
-        warm_floor = warm("floor_handler", shipped)
-        warm_function = warm("app", shipped)
+        traced = {**shipped, "POWERTOOLS_TRACE_DISABLED": "false"}
+        variants = {
+            "floor": ("floor_handler", shipped),
+            "function": ("app", shipped),
+            "function, no .pyc": ("app", plain),
+            "function, detailed tracing": ("app", traced),
+        }
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+        for _ in range(COLD_RUNS):  # alternated, so drift on a shared machine hits every variant alike
+            for name, (module, environment) in variants.items():
+                runs[name].append(cold_start(module, environment))
+        warm_runs = {name: warm(*variants[name]) for name in ("floor", "function", "function, detailed tracing")}
         for path in workdir.rglob("*"):
             path.chmod(0o755)
     server.stop()
 
     print(f"Cold start: median of {COLD_RUNS} fresh python3 processes (init = import the handler; first = one create)")
-    print(f"  {'':24} {'init ms':>9} {'first ms':>9} {'total ms':>9} {'x floor':>8} {'modules':>8}")
+    print(f"  {'':28} {'init ms':>9} {'first ms':>9} {'total ms':>9} {'x floor':>8} {'modules':>8}")
     floor_total = statistics.median(r["init_ms"] + r["first_request_ms"] for r in runs["floor"])
     for name, results in runs.items():
         init = statistics.median(r["init_ms"] for r in results)
         first = statistics.median(r["first_request_ms"] for r in results)
         total = statistics.median(r["init_ms"] + r["first_request_ms"] for r in results)
         modules = int(statistics.median(r["modules"] for r in results))
-        print(f"  {name:24} {init:9.1f} {first:9.1f} {total:9.1f} {total / floor_total:8.2f} {modules:8d}")
+        print(f"  {name:28} {init:9.1f} {first:9.1f} {total:9.1f} {total / floor_total:8.2f} {modules:8d}")
     print(f"\nWarm: {WARM_REQUESTS} requests each, DynamoDB stubbed in-process (microseconds)")
-    floor_p50 = percentile(warm_floor, 0.5)
-    for name, timings in (("floor", warm_floor), ("function", warm_function)):
+    floor_p50 = percentile(warm_runs["floor"], 0.5)
+    for name, timings in warm_runs.items():
         p50, p99 = percentile(timings, 0.5), percentile(timings, 0.99)
-        print(f"  {name:24} p50 {p50:8.0f}  p99 {p99:8.0f}  p50 x floor {p50 / floor_p50:5.2f}")
+        print(f"  {name:28} p50 {p50:8.0f}  p99 {p99:8.0f}  p50 x floor {p50 / floor_p50:5.2f}")
     size, count = tree_size(BUILD / "RuntimeLayer")
     function_size, function_count = tree_size(BUILD / FUNCTION)
     print(f"\nLayer (unzipped): {size / 1_048_576:.1f} MiB in {count} files")

@@ -51,6 +51,9 @@ def lambda_handler(event, context):
     section = {"id": section_id, "name": body["name"], "dripped_at": None, "drip_delay": 0, "lessons_order": []}
     return {
         "statusCode": 201,
-        "headers": {"Content-Type": "application/json", "Location": f"/api/v2/course/{course_id}/section/{section_id}/"},
+        "headers": {
+            "Content-Type": "application/json",
+            "Location": f"/api/v2/course/{course_id}/section/{section_id}/",
+        },
         "body": json.dumps(section),
     }

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sections.authorization import authenticated_caller, authorize_course_manager, parse_course_id
-from sections.idempotency import IDEMPOTENCY_HEADER, parse_idempotency_key
+from sections.idempotency_key import IDEMPOTENCY_HEADER, parse_idempotency_key
 from sections.models import SECTION_FIELDS
-from sections.observability import logger, metrics, tracer
+from sections.observability import logger, metrics, traced
 from sections.problems import Problem, RouteNotFound, problem_document
 from sections.request_body import parse_create_section_request
+from sections.resolver import APIGatewayHttpResolver, Response
 from sections.wiring import dependencies
 
 PROBLEM_JSON = "application/problem+json"
@@ -111,7 +111,7 @@ def _problem_response(problem: Problem) -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@traced
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

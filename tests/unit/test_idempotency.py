@@ -5,7 +5,7 @@ import json
 import pytest
 
 from app import lambda_handler
-from sections.idempotency import parse_idempotency_key
+from sections.idempotency_key import parse_idempotency_key
 from sections.problems import InvalidRequest
 from tests.conftest import make_event
 from tests.unit.test_create_section import assert_problem, call, course_item, section_items

@@ -2,11 +2,11 @@
 
 A key is scoped to the caller and the course, so one caller can never replay another's response,
 and it is bound to the validated body: the same key with another body is refused (422).
+Imported only when a request carries a key: the persistence layer pulls in boto3 (docs/performance.md).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,36 +22,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sections.problems import (
-    FieldError,
-    IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
-    InvalidRequest,
-    ServiceUnavailable,
-)
+from sections.problems import IdempotencyKeyInFlight, IdempotencyKeyReused, ServiceUnavailable
 
-IDEMPOTENCY_HEADER = "idempotency-key"
 KEY_TTL_SECONDS = 24 * 60 * 60
-_BARE_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-_QUOTED_KEY = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\]){1,255})"')
-
-
-def parse_idempotency_key(raw: str | None) -> str | None:
-    """1 to 255 printable ASCII characters, bare or as a structured-field string ("...")."""
-    if raw is None:
-        return None
-    value = raw.strip()
-    quoted = _QUOTED_KEY.fullmatch(value)
-    if quoted:
-        key = re.sub(r"\\(.)", r"\1", quoted.group(1))
-        if len(key) <= 255:
-            return key
-    elif _BARE_KEY.fullmatch(value) and not value.startswith('"'):
-        return value
-    raise InvalidRequest(
-        "The Idempotency-Key header is invalid.",
-        errors=[FieldError("Idempotency-Key", "must be 1 to 255 printable ASCII characters")],
-    )
 
 
 class IdempotentCreator:

@@ -1,7 +1,35 @@
-"""Logger, Tracer and Metrics, created once. Service name and namespace come from the template's env."""
+"""Logger, Metrics and Tracer, created once. Service name and namespace come from the template's env.
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+Tracer is built only when detailed tracing is on (POWERTOOLS_TRACE_DISABLED is not "true"). Built,
+even disabled, it imports the X-Ray SDK (about 40 ms of a Lambda cold start; 200-300 ms elsewhere,
+where the SDK also creates sampling clients), and its subsegments cost about 0.6 ms per request,
+half the floor's whole request (docs/performance.md). Lambda's own active tracing stays on either way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
+
+
+def detailed_tracing_enabled() -> bool:
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() not in ("true", "1")
+
+
+def traced(handler: Handler) -> Handler:
+    """Powertools' capture_lambda_handler when detailed tracing is on; the handler unchanged otherwise."""
+    if not detailed_tracing_enabled():
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    # Only botocore is patched: the default patches every library the X-Ray SDK knows, importing them all.
+    tracer = Tracer(patch_modules=["botocore"])
+    return tracer.capture_lambda_handler(handler, capture_response=False)  # type: ignore[return-value]
