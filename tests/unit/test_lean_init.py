@@ -14,10 +14,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_fresh(code: str, **environment: str) -> dict:
-    result = subprocess.run(  # noqa: S603 - a fixed snippet
+    result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**os.environ, **lambda_environment(), "PYTHONPATH": str(ROOT / "functions" / "create_section"), **environment},
+        env={
+            **os.environ,
+            **lambda_environment(),
+            "PYTHONPATH": str(ROOT / "functions" / "create_section"),
+            **environment,
+        },
         capture_output=True,
         text=True,
         check=True,
