@@ -84,6 +84,11 @@ class FaultInjector:
         self._always[operation] = fault
         return self
 
+    def reset(self) -> None:
+        self._plan.clear()
+        self._always.clear()
+        self.attempts.clear()
+
     def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
         operation = request.headers.get("X-Amz-Target", b"")
         operation = (operation.decode() if isinstance(operation, bytes) else operation).rpartition(".")[2]

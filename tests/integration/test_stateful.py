@@ -1,0 +1,161 @@
+"""Hypothesis drives random sequences of creates (with and without keys), deletions and faults.
+
+After every step the table must satisfy the invariants a reader of this data relies on:
+- every section id of a course is unique, and sections_order names exactly the stored sections;
+- every 201 corresponds to exactly one stored section, and a replay names the same one;
+- nothing is stored that no 201 announced.
+"""
+
+from __future__ import annotations
+
+import json
+
+from botocore.retries.standard import ExponentialBackoff
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from app import lambda_handler
+from localdev.dynamodb import create_tables, drop_tables, seed_demo_courses
+from localdev.template import local_template
+from sections.wiring import dependencies
+from tests.conftest import make_event
+from tests.integration.faults import FaultInjector, cancelled, internal_error, read_timeout, side_effect, throttled
+
+COURSES = (1, 2, 3)
+FAULTS = ("none", "throttled-allocation", "throttled-write", "conflict-once", "id-taken-once", "timeout-once", "deleted-meanwhile", "dynamodb-500")
+
+
+class Context:
+    function_name = "create-section"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:create-section"
+    aws_request_id = "stateful"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+class SectionsMachine(RuleBasedStateMachine):
+    client = None  # the DynamoDB server's client, set by the test
+
+    @initialize()
+    def fresh_tables(self):
+        drop_tables(self.client)
+        create_tables(self.client, local_template())
+        seed_demo_courses(self.client, "CoursesTable")
+        dependencies.cache_clear()
+        self.faults = FaultInjector(dependencies().client)
+        self.announced: dict[int, set[int]] = {course: set() for course in COURSES}
+        self.replays: dict[tuple[int, str], tuple[str, int]] = {}
+        self.deleted: set[int] = set()
+
+    def _set_deleted(self, course: int, deleted: bool) -> None:
+        self.client.update_item(
+            TableName="CoursesTable",
+            Key={"course_id": {"N": str(course)}, "sk": {"S": "COURSE"}},
+            UpdateExpression="SET deleted = :d",
+            ExpressionAttributeValues={":d": {"BOOL": deleted}},
+        )
+
+    def _plan(self, fault: str, course: int) -> None:
+        self.faults.reset()
+        if fault == "throttled-allocation":
+            self.faults.always("UpdateItem", throttled())
+        elif fault == "throttled-write":
+            self.faults.always("TransactWriteItems", throttled())
+        elif fault == "conflict-once":
+            self.faults.on("TransactWriteItems", 1, cancelled("None", "TransactionConflict"))
+        elif fault == "id-taken-once":
+            self.faults.on("TransactWriteItems", 1, cancelled("ConditionalCheckFailed", "None"))
+        elif fault == "timeout-once":
+            self.faults.on("TransactWriteItems", 1, read_timeout())
+        elif fault == "dynamodb-500":
+            self.faults.always("TransactWriteItems", internal_error())
+        elif fault == "deleted-meanwhile":
+
+            def delete():
+                self._set_deleted(course, True)
+                self.deleted.add(course)
+
+            self.faults.on("TransactWriteItems", 1, side_effect(delete))
+
+    @rule(
+        course=st.sampled_from(COURSES),
+        key=st.sampled_from([None, "k1", "k2"]),
+        name=st.sampled_from(["Alpha", "Beta"]),
+        fault=st.sampled_from(FAULTS),
+    )
+    def create(self, course, key, name, fault):
+        self._plan(fault, course)
+        headers = {"idempotency-key": key} if key else {}
+        event = make_event(
+            course=str(course), groups=f"[course:{course}:manager]", body=json.dumps({"name": name}), headers=headers
+        )
+        was_deleted = course in self.deleted
+        response = lambda_handler(event, Context())
+        self.faults.reset()
+        status, body = response["statusCode"], json.loads(response["body"])
+        previous = self.replays.get((course, key)) if key else None
+
+        if status == 201:
+            assert not was_deleted
+            section_id = body["id"]
+            assert response["headers"]["Location"] == f"/api/v2/course/{course}/section/{section_id}/"
+            if previous is not None:
+                assert previous == (name, section_id), "a replay names the original section"
+            else:
+                assert section_id not in self.announced[course], "a new 201 never reuses an id"
+                self.announced[course].add(section_id)
+                if key:
+                    self.replays[(course, key)] = (name, section_id)
+        elif status == 422:
+            assert previous is not None and previous[0] != name
+        elif status == 404:
+            assert course in self.deleted
+        else:
+            assert status == 503, (status, body)
+            assert response["headers"]["Retry-After"]
+
+    @rule(course=st.sampled_from(COURSES))
+    def delete_course(self, course):
+        self._set_deleted(course, True)
+        self.deleted.add(course)
+
+    @rule(course=st.sampled_from(COURSES))
+    def restore_course(self, course):
+        self._set_deleted(course, False)
+        self.deleted.discard(course)
+
+    @invariant()
+    def sections_order_names_exactly_the_announced_sections(self):
+        for course in COURSES:
+            items = self.client.query(
+                TableName="CoursesTable",
+                KeyConditionExpression="course_id = :c AND begins_with(sk, :s)",
+                ExpressionAttributeValues={":c": {"N": str(course)}, ":s": {"S": "SECTION#"}},
+            )["Items"]
+            stored = [int(item["section_id"]["N"]) for item in items]
+            course_item = self.client.get_item(
+                TableName="CoursesTable", Key={"course_id": {"N": str(course)}, "sk": {"S": "COURSE"}}
+            )["Item"]
+            order = [int(entry["N"]) for entry in course_item.get("sections_order", {"L": []})["L"]]
+            assert len(set(stored)) == len(stored)
+            assert len(set(order)) == len(order)
+            assert sorted(order) == sorted(stored)
+            assert set(stored) == self.announced[course]
+
+
+def test_random_sequences_keep_the_invariants(server_dynamodb, monkeypatch):
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    SectionsMachine.client = server_dynamodb
+    run_state_machine_as_test(
+        SectionsMachine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
