@@ -1,4 +1,4 @@
-"""`python -m localdev COMMAND`: serve, token, seed-course, dynamodb, sam-env.
+"""`python -m localdev COMMAND`: serve, token, seed-course, dynamodb, sam-env, openapi.
 
 The spellings of these commands and flags are a contract: scripts and the README depend on them.
 """
@@ -33,10 +33,10 @@ def _default_dynamodb_endpoint() -> str:
     return f"http://127.0.0.1:{os.environ.get('DYNAMODB_PORT', '8000')}"
 
 
-def function_environment(dynamodb_endpoint: str) -> dict[str, str]:
+def function_environment(dynamodb_endpoint: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
     """The template's environment for the function, pointed at the embedded DynamoDB."""
     return {
-        **local_template().function_environment(FUNCTION),
+        **local_template(overrides).function_environment(FUNCTION),
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
         "AWS_REGION": LOCAL_REGION,
         "AWS_DEFAULT_REGION": LOCAL_REGION,
@@ -95,10 +95,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from localdev.authorizer import JwtAuthorizer
     from localdev.gateway import LocalHttpApi, make_http_server
 
+    overrides = _parameter_overrides(args.parameter_overrides)
     dynamodb = start_dynamodb(args.dynamodb_port)
-    os.environ.update(function_environment(dynamodb.endpoint))
+    os.environ.update(function_environment(dynamodb.endpoint, overrides))
     keys = LocalKeys().ensure()
-    api = LocalHttpApi(local_template(), JwtAuthorizer.from_environment(keys), log=lambda line: print(line, flush=True))
+    template = local_template(overrides)
+    api = LocalHttpApi(template, JwtAuthorizer.from_environment(keys), log=lambda line: print(line, flush=True))
     for route in api.routes:
         api.handler_for(route.function)  # import now: a broken handler fails at start, not on the first curl
     http = make_http_server(api, "127.0.0.1", args.port)
@@ -111,6 +113,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     http.server_close()
     dynamodb.stop()
     return 0
+
+
+def _parameter_overrides(text: str) -> dict[str, str]:
+    """`Name=value Other=value`, as sam's --parameter-overrides."""
+    pairs = [item.partition("=") for item in text.split()]
+    return {name: value for name, _, value in pairs if name}
 
 
 def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> str:
@@ -152,6 +160,13 @@ def cmd_sam_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from localdev.openapi import render
+
+    sys.stdout.write(render())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m localdev", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -159,6 +174,9 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="the local HTTP API and embedded DynamoDB (what `make dev` runs)")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", "8000")))
+    serve.add_argument(
+        "--parameter-overrides", default="", help="template parameters, as sam's: 'AdminGroup=admins RolesClaim=groups'"
+    )
     serve.set_defaults(run=cmd_serve)
 
     token = commands.add_parser("token", help="print a token signed with the local development key")
@@ -184,6 +202,9 @@ def parser() -> argparse.ArgumentParser:
     sam_env = commands.add_parser("sam-env", help="env-vars JSON for `sam local start-api`")
     sam_env.add_argument("--endpoint")
     sam_env.set_defaults(run=cmd_sam_env)
+
+    openapi = commands.add_parser("openapi", help="print docs/openapi.json as generated from the code")
+    openapi.set_defaults(run=cmd_openapi)
     return root
 
 

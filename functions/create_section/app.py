@@ -24,9 +24,21 @@ app = APIGatewayHttpResolver()
 
 
 # API Gateway sends both forms to the one route template.yaml declares (it cannot end in "/").
-# Unlike its REST resolver, Powertools' HTTP API resolver matches paths exactly, so both are listed.
-@app.post("/api/v2/course/<id>/section/")
-@app.post("/api/v2/course/<id>/section")
+# Unlike its REST resolver, Powertools' HTTP API resolver matches paths exactly, so both are listed;
+# the documented form is the one with the slash. The metadata feeds `make openapi`, never a request.
+@app.post(
+    "/api/v2/course/<id>/section/",
+    status_code=201,
+    operation_id="createCourseSection",
+    summary="Create a Course Section",
+    description=(
+        "Creates a section in course `id` and returns it. The caller must manage or have created the "
+        "course (group `course:{id}:manager` or `course:{id}:creator`). The same path without the "
+        "trailing slash behaves identically."
+    ),
+    tags=["Course Sections"],
+)
+@app.post("/api/v2/course/<id>/section", include_in_schema=False)
 def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter's name in the contract
     deps = dependencies()
     event = app.current_event

@@ -171,3 +171,11 @@ def test_each_request_is_logged_on_one_line(local_only):
     ):
         time.sleep(0.05)
     assert "POST /api/v2/course/1/section/?trace=1 401" in local_only.server.output()
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "TRACE", "PATCH"])
+def test_other_methods_are_404_like_api_gateway(target, method):
+    """Regression: schemathesis found the local gateway answering TRACE with a 501 HTML page."""
+    response = requests.request(method, target.url(f"/api/v2/course/{target.course_id}/section/"), timeout=30)
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not Found"}

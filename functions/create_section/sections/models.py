@@ -51,7 +51,11 @@ SectionName = Annotated[
 ]
 DrippedAt = Annotated[datetime | None, BeforeValidator(_parse_date_time), AfterValidator(_as_utc)]
 LessonId = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER)]
-LessonsOrder = Annotated[list[LessonId], Field(max_length=MAX_LESSONS), AfterValidator(_reject_duplicates)]
+LessonsOrder = Annotated[
+    list[LessonId],
+    Field(max_length=MAX_LESSONS, json_schema_extra={"uniqueItems": True}),
+    AfterValidator(_reject_duplicates),
+]
 
 
 class CreateSectionRequest(BaseModel):
@@ -63,7 +67,7 @@ class CreateSectionRequest(BaseModel):
     dripped_at: DrippedAt = None
     drip_delay: Annotated[int, Field(ge=0, le=MAX_DRIP_DELAY)] = 0
     lessons_order: LessonsOrder = Field(default_factory=list)
-    id: Any = Field(default=None, exclude=True)
+    id: Any = Field(default=None, exclude=True, json_schema_extra={"readOnly": True, "description": "Ignored."})
 
 
 def format_timestamp(value: datetime) -> str:

@@ -1,0 +1,67 @@
+"""schemathesis, driven by docs/openapi.json, against a running `localdev serve`.
+
+The fuzzing caller is in an admin group (AdminGroup parameter override), so generated course ids
+reach validation, the 404 path and the writes instead of stopping at 403.
+Bounded here (FUZZ_EXAMPLES, default 200); `make fuzz` runs a long one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import mint
+from tests.processes import ROOT, localdev_process
+
+pytestmark = pytest.mark.e2e
+
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+    ]
+)
+
+
+def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory):
+    if os.environ.get("BASE_URL"):
+        pytest.skip("fuzzing writes many sections: local only")
+    home = os.environ.get("LOCALDEV_HOME") or str(tmp_path_factory.mktemp("fuzz-home"))
+    os.environ["LOCALDEV_HOME"] = home
+    overrides = "AdminGroup=fuzz-admins"
+    with localdev_process("serve", "--port", "0", "--dynamodb-port", "0", "--parameter-overrides", overrides) as server:
+        url = server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
+        token = mint("--sub", "fuzzer", "--group", "fuzz-admins")
+        command = [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "run",
+            str(ROOT / "docs" / "openapi.json"),
+            "--url",
+            url,
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            os.environ.get("FUZZ_EXAMPLES", "200"),
+            "--seed",
+            os.environ.get("FUZZ_SEED", "20261126"),
+            "--max-time",
+            os.environ.get("FUZZ_MAX_SECONDS", "90"),
+            "--workers",
+            "1",
+            "--request-timeout",
+            "20",
+        ]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)  # noqa: S603
+        report = result.stdout[-6000:] + result.stderr[-2000:]
+        assert result.returncode == 0, report
+        assert " 201 " in server.output() or "201" in server.output(), "the fuzzer reached the write path"
+        assert " 500 " not in server.output() and " 503 " not in server.output(), server.output()[-3000:]
