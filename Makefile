@@ -70,7 +70,9 @@ build: .venv-sam/.installed
 	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build: python3.13 is not installed" >&2; else \
 		$(SAM_BUILD_ENV) $(SAM) build --parallel; fi
 
+# Needs Docker. Start the embedded DynamoDB first in another terminal: .venv/bin/python -m localdev dynamodb
 sam-local: $(VENV)/.installed .venv-sam/.installed
+	mkdir -p .localdev
 	$(PY) -m localdev sam-env > .localdev/sam-env.json
 	$(SAM_BUILD_ENV) LAYER_EXTRAS=samlocal $(SAM) build
 	$(SAM_BUILD_ENV) $(SAM) local start-api --env-vars .localdev/sam-env.json --docker-network host

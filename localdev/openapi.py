@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from localdev.cli import FUNCTION, function_environment
+from localdev.cli import function_environment
 
 TITLE = "Course API"
 VERSION = "2.0.0"
@@ -82,7 +82,7 @@ def _responses() -> dict[str, Any]:
         "400": _problem("The path id, the body or the Idempotency-Key header is invalid; `errors` names each field."),
         "401": {
             "description": (
-                "No valid token. API Gateway's JWT authorizer answers `{\"message\":\"Unauthorized\"}`; "
+                'No valid token. API Gateway\'s JWT authorizer answers `{"message":"Unauthorized"}`; '
                 "the function answers a problem when verified claims lack a subject."
             ),
             "content": {
@@ -104,7 +104,10 @@ def _responses() -> dict[str, Any]:
         "422": _problem("The Idempotency-Key was already used with a different body."),
         "429": _gateway("API Gateway's stage throttling."),
         "500": _problem("An unexpected error; nothing internal is revealed. Quote request_id."),
-        "503": _problem("DynamoDB throttled or failed after bounded retries; retry after Retry-After.", **{"Retry-After": retry_after}),
+        "503": _problem(
+            "DynamoDB throttled or failed after bounded retries; retry after Retry-After.",
+            **{"Retry-After": retry_after},
+        ),
     }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from localdev.dynamodb import dynamodb_client
-from tests.processes import ROOT, RunningProcess, localdev_process
+from localdev.processes import ROOT, RunningProcess, localdev_process
 
 
 @dataclass

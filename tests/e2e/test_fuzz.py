@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from localdev.processes import ROOT, localdev_process
 from tests.e2e.conftest import mint
-from tests.processes import ROOT, localdev_process
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +60,7 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory
             "--request-timeout",
             "20",
         ]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)  # noqa: S603
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
         report = result.stdout[-6000:] + result.stderr[-2000:]
         assert result.returncode == 0, report
         assert " 201 " in server.output() or "201" in server.output(), "the fuzzer reached the write path"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from localdev.dynamodb import create_tables, drop_tables, dynamodb_client, seed_demo_courses
+from localdev.processes import localdev_process
 from localdev.template import local_template
-from tests.processes import localdev_process
 
 
 @pytest.fixture(scope="session")

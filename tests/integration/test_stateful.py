@@ -23,7 +23,16 @@ from tests.conftest import make_event
 from tests.integration.faults import FaultInjector, cancelled, internal_error, read_timeout, side_effect, throttled
 
 COURSES = (1, 2, 3)
-FAULTS = ("none", "throttled-allocation", "throttled-write", "conflict-once", "id-taken-once", "timeout-once", "deleted-meanwhile", "dynamodb-500")
+FAULTS = (
+    "none",
+    "throttled-allocation",
+    "throttled-write",
+    "conflict-once",
+    "id-taken-once",
+    "timeout-once",
+    "deleted-meanwhile",
+    "dynamodb-500",
+)
 
 
 class Context:

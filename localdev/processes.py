@@ -1,4 +1,4 @@
-"""Starting and stopping the local servers as subprocesses, on free loopback ports."""
+"""Running `python -m localdev ...` as a subprocess (tests, `make load`): output drained, stopped on exit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the repository
 
 
 class RunningProcess:
@@ -58,7 +58,7 @@ class RunningProcess:
 @contextmanager
 def localdev_process(*args: str, env: dict[str, str] | None = None) -> Iterator[RunningProcess]:
     """Runs `python -m localdev ARGS`, and stops it (SIGTERM, as Ctrl-C would) when the block ends."""
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own module, arguments from our callers
         [sys.executable, "-m", "localdev", *args],
         cwd=ROOT,
         env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
