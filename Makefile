@@ -84,7 +84,7 @@ load: $(VENV)/.installed
 	$(PY) -m bench.load
 
 fuzz: $(VENV)/.installed
-	FUZZ_EXAMPLES=2000 $(PY) -m pytest tests/e2e/test_fuzz.py --no-cov -p no:cacheprovider
+	FUZZ_EXAMPLES=2000 FUZZ_MAX_SECONDS=900 FUZZ_SEED=$$RANDOM $(PY) -m pytest tests/e2e/test_fuzz.py --no-cov -p no:cacheprovider
 
 openapi: $(VENV)/.installed
 	$(PY) -m localdev openapi > docs/openapi.json
