@@ -127,3 +127,17 @@ def test_idempotency_records_expire_after_24_hours(dynamodb, lambda_context):
     import time
 
     assert 86_000 < ttl - time.time() <= 86_400
+
+
+def test_replay_after_the_course_was_deleted_is_the_original_answer(dynamodb, lambda_context):
+    """Found by the stateful test: a retry gets the original 201; a new request gets 404."""
+    first = call(keyed(), lambda_context)
+    dynamodb.update_item(
+        TableName="CoursesTable",
+        Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
+        UpdateExpression="SET deleted = :t",
+        ExpressionAttributeValues={":t": {"BOOL": True}},
+    )
+    assert call(keyed(), lambda_context) == first
+    assert call(keyed(key="another-key"), lambda_context)[0] == 404
+    assert len(section_items(dynamodb)) == 1
