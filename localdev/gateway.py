@@ -21,27 +21,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from localdev.authorizer import JwtAuthorizer
+from localdev.lambda_context import LocalLambdaContext
 from localdev.template import Route, Template
 
 API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
 _TEXT_MEDIA_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
-
-
-class LocalLambdaContext:
-    """The Lambda context object, with the deadline the template's Timeout sets."""
-
-    def __init__(self, function_name: str, timeout_seconds: int, memory_mb: int = 1024):
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = memory_mb
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function_name}"
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
-        self._deadline = time.monotonic() + timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def load_handler(template: Template, logical_id: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:

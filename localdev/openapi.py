@@ -48,21 +48,20 @@ class GatewayMessage(BaseModel):
     message: str
 
 
-def _problem(description: str, **headers: Any) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
-    }
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+_GATEWAY = {"application/json": {"schema": {"$ref": "#/components/schemas/GatewayMessage"}}}
+
+
+def _response(description: str, *contents: dict[str, Any], **headers: Any) -> dict[str, Any]:
+    """A documented answer: from the function (problem+json), from API Gateway (its JSON message), or either."""
+    response: dict[str, Any] = {"description": description, "content": {k: v for c in contents for k, v in c.items()}}
     if headers:
         response["headers"] = headers
     return response
 
 
-def _gateway(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GatewayMessage"}}},
-    }
+def _problem(description: str, **headers: Any) -> dict[str, Any]:
+    return _response(description, _PROBLEM, **headers)
 
 
 def _responses() -> dict[str, Any]:
@@ -80,29 +79,19 @@ def _responses() -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Section"}}},
         },
         "400": _problem("The path id, the body or the Idempotency-Key header is invalid; `errors` names each field."),
-        "401": {
-            "description": (
-                'No valid token. API Gateway\'s JWT authorizer answers `{"message":"Unauthorized"}`; '
-                "the function answers a problem when verified claims lack a subject."
-            ),
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/GatewayMessage"}},
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}},
-            },
-        },
+        "401": _response(
+            'No valid token. API Gateway\'s JWT authorizer answers `{"message":"Unauthorized"}`; '
+            "the function answers a problem when verified claims lack a subject.",
+            _GATEWAY,
+            _PROBLEM,
+        ),
         "403": _problem("The caller neither manages nor created this course. Says nothing of whether it exists."),
         "404": _problem("The course does not exist or is deleted."),
         "409": _problem("A request with the same Idempotency-Key is still in progress; retry after it completes."),
-        "413": {
-            "description": "The body exceeds 64 KiB.",
-            "content": {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}},
-                "application/json": {"schema": {"$ref": "#/components/schemas/GatewayMessage"}},
-            },
-        },
+        "413": _response("The body exceeds 64 KiB.", _PROBLEM, _GATEWAY),
         "415": _problem("The body is neither application/json nor application/x-www-form-urlencoded."),
         "422": _problem("The Idempotency-Key was already used with a different body."),
-        "429": _gateway("API Gateway's stage throttling."),
+        "429": _response("API Gateway's stage throttling.", _GATEWAY),
         "500": _problem("An unexpected error; nothing internal is revealed. Quote request_id."),
         "503": _problem(
             "DynamoDB throttled or failed after bounded retries; retry after Retry-After.",

@@ -14,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from localdev.dynamodb import create_tables, put_course, seed_demo_courses
+from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
 
 EVENTS = Path(__file__).parent / "events"
@@ -70,19 +71,8 @@ def dynamodb(function_environment: dict[str, str], reset_dependencies: None) -> 
 
 
 @pytest.fixture
-def lambda_context() -> Any:
-    class Context:
-        function_name = "create-section"
-        function_version = "$LATEST"
-        memory_limit_in_mb = 1024
-        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:create-section"
-        aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-
-        @staticmethod
-        def get_remaining_time_in_millis() -> int:
-            return 10_000
-
-    return Context()
+def lambda_context() -> LocalLambdaContext:
+    return LocalLambdaContext("create-section", timeout_seconds=15)
 
 
 def make_event(
@@ -124,3 +114,13 @@ def make_event(
 
 def add_course(client: Any, course_id: int, *, deleted: bool = False, course_type: str = "self-paced") -> None:
     put_course(client, "CoursesTable", course_id, name=f"Course {course_id}", course_type=course_type, deleted=deleted)
+
+
+def set_course_deleted(client: Any, course_id: int, deleted: bool = True) -> None:
+    """What the service that owns courses does when it deletes (or restores) one."""
+    client.update_item(
+        TableName="CoursesTable",
+        Key={"course_id": {"N": str(course_id)}, "sk": {"S": "COURSE"}},
+        UpdateExpression="SET deleted = :deleted",
+        ExpressionAttributeValues={":deleted": {"BOOL": deleted}},
+    )

@@ -73,6 +73,7 @@ class FaultInjector:
         self._plan: dict[tuple[str, int], Fault] = {}
         self._always: dict[str, Fault] = {}
         self.attempts: Counter[str] = Counter()
+        self.bodies: list[tuple[str, dict[str, Any]]] = []
         client.meta.events.register_first("before-send.dynamodb", self._before_send)
 
     def on(self, operation: str, attempt: int, fault: Fault) -> FaultInjector:
@@ -88,10 +89,12 @@ class FaultInjector:
         self._plan.clear()
         self._always.clear()
         self.attempts.clear()
+        self.bodies.clear()
 
     def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
         operation = request.headers.get("X-Amz-Target", b"")
         operation = (operation.decode() if isinstance(operation, bytes) else operation).rpartition(".")[2]
         self.attempts[operation] += 1
+        self.bodies.append((operation, json.loads(request.body or b"{}")))
         fault = self._plan.get((operation, self.attempts[operation])) or self._always.get(operation)
         return fault(request) if fault else None

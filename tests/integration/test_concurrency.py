@@ -22,6 +22,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threade
 
 def _container(barrier: Any, results: Any, index: int, idempotency_key: str | None) -> None:
     from app import lambda_handler
+    from localdev.lambda_context import LocalLambdaContext
     from sections.wiring import dependencies
     from tests.conftest import make_event as event_for
 
@@ -29,18 +30,8 @@ def _container(barrier: Any, results: Any, index: int, idempotency_key: str | No
     headers = {"idempotency-key": idempotency_key} if idempotency_key else {}
     event = event_for(body=json.dumps({"name": "Parallel", "lessons_order": [1, 2]}), headers=headers)
 
-    class Context:
-        function_name = "create-section"
-        memory_limit_in_mb = 1024
-        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:create-section"
-        aws_request_id = f"request-{index}"
-
-        @staticmethod
-        def get_remaining_time_in_millis() -> int:
-            return 10_000
-
     barrier.wait(timeout=120)
-    response = lambda_handler(event, Context())
+    response = lambda_handler(event, LocalLambdaContext("create-section", timeout_seconds=15))
     results.put(
         {"status": response["statusCode"], "body": json.loads(response["body"]), "headers": response["headers"]}
     )

@@ -8,7 +8,7 @@ from botocore.retries.standard import ExponentialBackoff
 from app import lambda_handler
 from sections.repository import TRANSACTION_ATTEMPTS
 from sections.wiring import dependencies
-from tests.conftest import make_event
+from tests.conftest import make_event, set_course_deleted
 from tests.integration.faults import (
     FaultInjector,
     cancelled,
@@ -141,15 +141,7 @@ def test_cancelled_for_other_reasons_is_503(faults, server_dynamodb, lambda_cont
 
 
 def test_course_deleted_between_id_allocation_and_write_is_404(faults, server_dynamodb, lambda_context):
-    def delete_course():
-        server_dynamodb.update_item(
-            TableName="CoursesTable",
-            Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
-            UpdateExpression="SET deleted = :t",
-            ExpressionAttributeValues={":t": {"BOOL": True}},
-        )
-
-    faults.on("TransactWriteItems", 1, side_effect(delete_course))
+    faults.on("TransactWriteItems", 1, side_effect(lambda: set_course_deleted(server_dynamodb, 1)))
     status, headers, body = call(make_event(), lambda_context)
     assert_problem(status, headers, body, 404)
     assert stored_ids(server_dynamodb) == [] and order(server_dynamodb) == []
@@ -217,3 +209,15 @@ def test_hanging_dynamodb_is_answered_with_503_inside_the_function_timeout(hangi
     assert_problem(status, headers, body, 503)
     # Correctness, not speed: the answer must exist before the function's own timeout kills it.
     assert elapsed < local_template().function_timeout("CreateSectionFunction")
+
+
+def test_botocore_retries_resend_the_transaction_token_and_our_retries_use_a_new_one(faults, lambda_context):
+    """A resent token lets DynamoDB answer a committed-but-unacknowledged transaction with success."""
+    faults.on("TransactWriteItems", 1, read_timeout())  # botocore retries the same request
+    faults.on("TransactWriteItems", 2, cancelled("None", "TransactionConflict"))  # our retry: a new attempt
+    status, _, _ = call(make_event(), lambda_context)
+    assert status == 201
+    tokens = [body["ClientRequestToken"] for operation, body in faults.bodies if operation == "TransactWriteItems"]
+    assert len(tokens) == 3
+    assert tokens[0] == tokens[1]
+    assert tokens[2] != tokens[1]

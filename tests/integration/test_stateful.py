@@ -17,9 +17,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from app import lambda_handler
 from localdev.dynamodb import create_tables, drop_tables, seed_demo_courses
+from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
 from sections.wiring import dependencies
-from tests.conftest import make_event
+from tests.conftest import make_event, set_course_deleted
 from tests.integration.faults import FaultInjector, cancelled, internal_error, read_timeout, side_effect, throttled
 
 COURSES = (1, 2, 3)
@@ -35,17 +36,6 @@ FAULTS = (
 )
 
 
-class Context:
-    function_name = "create-section"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:create-section"
-    aws_request_id = "stateful"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
-
-
 class SectionsMachine(RuleBasedStateMachine):
     client = None  # the DynamoDB server's client, set by the test
 
@@ -59,14 +49,6 @@ class SectionsMachine(RuleBasedStateMachine):
         self.announced: dict[int, set[int]] = {course: set() for course in COURSES}
         self.replays: dict[tuple[int, str], tuple[str, int]] = {}
         self.deleted: set[int] = set()
-
-    def _set_deleted(self, course: int, deleted: bool) -> None:
-        self.client.update_item(
-            TableName="CoursesTable",
-            Key={"course_id": {"N": str(course)}, "sk": {"S": "COURSE"}},
-            UpdateExpression="SET deleted = :d",
-            ExpressionAttributeValues={":d": {"BOOL": deleted}},
-        )
 
     def _plan(self, fault: str, course: int) -> None:
         self.faults.reset()
@@ -85,7 +67,7 @@ class SectionsMachine(RuleBasedStateMachine):
         elif fault == "deleted-meanwhile":
 
             def delete():
-                self._set_deleted(course, True)
+                set_course_deleted(self.client, course)
                 self.deleted.add(course)
 
             self.faults.on("TransactWriteItems", 1, side_effect(delete))
@@ -103,7 +85,7 @@ class SectionsMachine(RuleBasedStateMachine):
             course=str(course), groups=f"[course:{course}:manager]", body=json.dumps({"name": name}), headers=headers
         )
         was_deleted = course in self.deleted
-        response = lambda_handler(event, Context())
+        response = lambda_handler(event, LocalLambdaContext("create-section", timeout_seconds=15))
         self.faults.reset()
         status, body = response["statusCode"], json.loads(response["body"])
         previous = self.replays.get((course, key)) if key else None
@@ -130,12 +112,12 @@ class SectionsMachine(RuleBasedStateMachine):
 
     @rule(course=st.sampled_from(COURSES))
     def delete_course(self, course):
-        self._set_deleted(course, True)
+        set_course_deleted(self.client, course)
         self.deleted.add(course)
 
     @rule(course=st.sampled_from(COURSES))
     def restore_course(self, course):
-        self._set_deleted(course, False)
+        set_course_deleted(self.client, course, deleted=False)
         self.deleted.discard(course)
 
     @invariant()

@@ -7,7 +7,7 @@ import pytest
 from app import lambda_handler
 from sections.idempotency_key import parse_idempotency_key
 from sections.problems import InvalidRequest
-from tests.conftest import make_event
+from tests.conftest import make_event, set_course_deleted
 from tests.unit.test_create_section import assert_problem, call, course_item, section_items
 
 
@@ -94,19 +94,9 @@ def test_key_in_flight_is_409(dynamodb, lambda_context, monkeypatch):
 
 
 def test_failed_create_does_not_block_a_retry_with_the_same_key(dynamodb, lambda_context):
-    dynamodb.update_item(
-        TableName="CoursesTable",
-        Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
-        UpdateExpression="SET deleted = :t",
-        ExpressionAttributeValues={":t": {"BOOL": True}},
-    )
+    set_course_deleted(dynamodb, 1)
     assert call(keyed(), lambda_context)[0] == 404
-    dynamodb.update_item(
-        TableName="CoursesTable",
-        Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
-        UpdateExpression="SET deleted = :f",
-        ExpressionAttributeValues={":f": {"BOOL": False}},
-    )
+    set_course_deleted(dynamodb, 1, deleted=False)
     assert call(keyed(), lambda_context)[0] == 201
 
 
@@ -132,12 +122,7 @@ def test_idempotency_records_expire_after_24_hours(dynamodb, lambda_context):
 def test_replay_after_the_course_was_deleted_is_the_original_answer(dynamodb, lambda_context):
     """Found by the stateful test: a retry gets the original 201; a new request gets 404."""
     first = call(keyed(), lambda_context)
-    dynamodb.update_item(
-        TableName="CoursesTable",
-        Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
-        UpdateExpression="SET deleted = :t",
-        ExpressionAttributeValues={":t": {"BOOL": True}},
-    )
+    set_course_deleted(dynamodb, 1)
     assert call(keyed(), lambda_context) == first
     assert call(keyed(key="another-key"), lambda_context)[0] == 404
     assert len(section_items(dynamodb)) == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -43,12 +44,9 @@ class SectionRepository:
 
     def create(self, course_id: int, request: CreateSectionRequest, created_by: str) -> Section:
         section_id = self._allocate_id(course_id)
-        # One token for every attempt of this write: DynamoDB then treats a botocore retry of a
-        # transaction that did commit (say, after a read timeout) as a success, not a conflict.
-        token = str(uuid.uuid4())
         for _attempt in range(TRANSACTION_ATTEMPTS):
-            outcome = self._write_section(course_id, section_id, request, created_by, token)
-            if outcome == "written":
+            outcome = self._write_section(course_id, section_id, request, created_by)
+            if outcome is _Write.DONE:
                 return Section(
                     id=section_id,
                     name=request.name,
@@ -56,10 +54,9 @@ class SectionRepository:
                     drip_delay=request.drip_delay,
                     lessons_order=list(request.lessons_order),
                 )
-            if outcome == "id-taken":
+            if outcome is _Write.ID_TAKEN:
                 # Only a writer outside this function can take an id; never reuse it.
                 section_id = self._allocate_id(course_id)
-                token = str(uuid.uuid4())
         raise ServiceUnavailable()
 
     def _allocate_id(self, course_id: int) -> int:
@@ -80,9 +77,7 @@ class SectionRepository:
             raise ServiceUnavailable() from error
         return int(response["Attributes"]["section_seq"]["N"])
 
-    def _write_section(
-        self, course_id: int, section_id: int, request: CreateSectionRequest, created_by: str, token: str
-    ) -> str:
+    def _write_section(self, course_id: int, section_id: int, request: CreateSectionRequest, created_by: str) -> _Write:
         item = {
             **_section_key(course_id, section_id),
             "section_id": {"N": str(section_id)},
@@ -95,7 +90,10 @@ class SectionRepository:
         }
         try:
             self._client.transact_write_items(
-                ClientRequestToken=token,
+                # botocore resends this same request on its retries, token included, so DynamoDB
+                # answers a retry of a transaction that did commit (say, after a read timeout)
+                # with success instead of a conflict. A retry of ours is a new attempt: a new token.
+                ClientRequestToken=str(uuid.uuid4()),
                 TransactItems=[
                     {
                         "Put": {
@@ -125,19 +123,25 @@ class SectionRepository:
             return _cancellation_outcome(error)
         except BotoCoreError as error:
             raise ServiceUnavailable() from error
-        return "written"
+        return _Write.DONE
 
 
-def _cancellation_outcome(error: ClientError) -> str:
+class _Write(Enum):
+    DONE = "done"
+    ID_TAKEN = "id-taken"  # the section put's condition failed: allocate another id
+    CONFLICT = "conflict"  # another transaction touched the course item: try the same id again
+
+
+def _cancellation_outcome(error: ClientError) -> _Write:
     """Reasons come one per action, in order: [section put, course update]."""
     codes = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
     put_code, course_code = [*codes, "None", "None"][:2]
     if course_code == "ConditionalCheckFailed":
         raise CourseNotFound("The course does not exist.")
     if put_code == "ConditionalCheckFailed":
-        return "id-taken"
+        return _Write.ID_TAKEN
     if "TransactionConflict" in codes:
-        return "conflict"
+        return _Write.CONFLICT
     # Throttling, capacity or an internal error inside the transaction: a later retry may succeed.
     raise ServiceUnavailable() from error
 
