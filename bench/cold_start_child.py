@@ -28,6 +28,7 @@ print(
         {
             "init_ms": (initialised - started) * 1000,
             "first_request_ms": (finished - initialised) * 1000,
+            "answered_at": time.time(),
             "status": response["statusCode"],
             "modules": len(sys.modules),
         }
