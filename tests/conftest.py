@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -124,3 +125,48 @@ def set_course_deleted(client: Any, course_id: int, deleted: bool = True) -> Non
         UpdateExpression="SET deleted = :deleted",
         ExpressionAttributeValues={":deleted": {"BOOL": deleted}},
     )
+
+
+@pytest.fixture
+def log_output(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """What the function logs during the test (Powertools' handler holds the stream it was given)."""
+    from sections.observability import logger
+
+    stream = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", stream)
+    return stream
+
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "request_id"}
+
+
+def call(event: dict[str, Any], context: Any) -> tuple[int, dict[str, str], Any]:
+    """lambda_handler, with the answer split into status, headers and decoded body."""
+    from app import lambda_handler
+
+    response = lambda_handler(event, context)
+    return response["statusCode"], response["headers"], json.loads(response["body"])
+
+
+def course_item(client, course_id=1):
+    return client.get_item(TableName="CoursesTable", Key={"course_id": {"N": str(course_id)}, "sk": {"S": "COURSE"}})[
+        "Item"
+    ]
+
+
+def section_items(client, course_id=1):
+    items = client.query(
+        TableName="CoursesTable",
+        KeyConditionExpression="course_id = :c AND begins_with(sk, :s)",
+        ExpressionAttributeValues={":c": {"N": str(course_id)}, ":s": {"S": "SECTION#"}},
+    )["Items"]
+    return items
+
+
+def assert_problem(status, headers, body, expected_status):
+    assert status == expected_status
+    assert headers["Content-Type"] == "application/problem+json"
+    assert set(body) >= PROBLEM_KEYS
+    assert body["status"] == expected_status
+    assert body["type"].startswith("urn:course-api:problem:")
+    assert body["request_id"] == "JKJaXmPLvHcESHA="

@@ -110,7 +110,9 @@ def route_not_found(_: Exception) -> Response[str]:
 def _problem_response(problem: Problem) -> Response[str]:
     metrics.add_metric(name=f"Http{problem.status // 100}xx", unit=MetricUnit.Count, value=1)
     if problem.status >= 500:
-        logger.error("Request failed", extra={"status": problem.status, "problem": problem.slug})
+        # The cause (a botocore error: code, operation, cancellation reasons) is for the log only.
+        cause = f"{type(problem.__cause__).__name__}: {problem.__cause__}" if problem.__cause__ else None
+        logger.error("Request failed", extra={"status": problem.status, "problem": problem.slug, "cause": cause})
     else:
         logger.info("Request refused", extra={"status": problem.status, "problem": problem.slug})
     request_id = app.current_event.request_context.request_id if app.current_event else None

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.test_create_section import course_item, section_items
+from tests.conftest import course_item, section_items
 
 PARALLEL = 50
 

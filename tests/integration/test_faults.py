@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
 from app import lambda_handler
 from sections.repository import TRANSACTION_ATTEMPTS
 from sections.wiring import dependencies
-from tests.conftest import make_event, set_course_deleted
+from tests.conftest import assert_problem, call, course_item, make_event, section_items, set_course_deleted
 from tests.integration.faults import (
     FaultInjector,
     cancelled,
@@ -17,7 +19,6 @@ from tests.integration.faults import (
     side_effect,
     throttled,
 )
-from tests.unit.test_create_section import assert_problem, call, course_item, section_items
 
 
 @pytest.fixture
@@ -133,11 +134,14 @@ def test_conflicts_that_persist_are_503_after_bounded_retries(faults, server_dyn
 
 
 @pytest.mark.parametrize("reason", ["ThrottlingError", "ProvisionedThroughputExceeded", "ValidationError"])
-def test_cancelled_for_other_reasons_is_503(faults, server_dynamodb, lambda_context, reason):
+def test_cancelled_for_other_reasons_is_503(faults, server_dynamodb, lambda_context, reason, log_output):
     faults.always("TransactWriteItems", cancelled(reason, "None"))
     status, headers, body = call(make_event(), lambda_context)
     assert_problem(status, headers, body, 503)
+    assert reason not in json.dumps(body)
     assert stored_ids(server_dynamodb) == [] and order(server_dynamodb) == []
+    (record,) = [json.loads(line) for line in log_output.getvalue().splitlines() if '"Request failed"' in line]
+    assert "TransactionCanceledException" in record["cause"]
 
 
 def test_course_deleted_between_id_allocation_and_write_is_404(faults, server_dynamodb, lambda_context):

@@ -1,46 +1,13 @@
 """The endpoint through lambda_handler, with the template's table under in-process moto."""
 
 import base64
-import io
 import json
 
 import pytest
 from botocore.stub import Stubber
 
-from app import lambda_handler
 from sections.wiring import dependencies
-from tests.conftest import add_course, make_event
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "request_id"}
-
-
-def call(event, context):
-    response = lambda_handler(event, context)
-    return response["statusCode"], response["headers"], json.loads(response["body"])
-
-
-def course_item(client, course_id=1):
-    return client.get_item(TableName="CoursesTable", Key={"course_id": {"N": str(course_id)}, "sk": {"S": "COURSE"}})[
-        "Item"
-    ]
-
-
-def section_items(client, course_id=1):
-    items = client.query(
-        TableName="CoursesTable",
-        KeyConditionExpression="course_id = :c AND begins_with(sk, :s)",
-        ExpressionAttributeValues={":c": {"N": str(course_id)}, ":s": {"S": "SECTION#"}},
-    )["Items"]
-    return items
-
-
-def assert_problem(status, headers, body, expected_status):
-    assert status == expected_status
-    assert headers["Content-Type"] == "application/problem+json"
-    assert set(body) >= PROBLEM_KEYS
-    assert body["status"] == expected_status
-    assert body["type"].startswith("urn:course-api:problem:")
-    assert body["request_id"] == "JKJaXmPLvHcESHA="
+from tests.conftest import add_course, assert_problem, call, course_item, make_event, section_items
 
 
 def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context):
@@ -262,15 +229,6 @@ def test_throttling_after_retries_is_503_with_retry_after(dynamodb, lambda_conte
     assert_problem(status, headers, body, 503)
     assert headers["Retry-After"] == "1"
     assert section_items(dynamodb) == []
-
-
-@pytest.fixture
-def log_output(monkeypatch):
-    from sections.observability import logger
-
-    stream = io.StringIO()
-    monkeypatch.setattr(logger.registered_handler, "stream", stream)
-    return stream
 
 
 def test_logs_carry_request_id_and_never_the_token_or_body(dynamodb, lambda_context, log_output):

@@ -7,8 +7,7 @@ import pytest
 from app import lambda_handler
 from sections.idempotency_key import parse_idempotency_key
 from sections.problems import InvalidRequest
-from tests.conftest import make_event, set_course_deleted
-from tests.unit.test_create_section import assert_problem, call, course_item, section_items
+from tests.conftest import assert_problem, call, course_item, make_event, section_items, set_course_deleted
 
 
 def keyed(key='"retry-1"', **kwargs):

@@ -6,8 +6,7 @@ import pytest
 
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
 from sections.wiring import dependencies
-from tests.conftest import make_event
-from tests.unit.test_create_section import assert_problem, call
+from tests.conftest import assert_problem, call, make_event
 
 
 @pytest.fixture
