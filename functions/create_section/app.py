@@ -73,7 +73,7 @@ def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter
         content_type="application/json",
         # A replayed response comes back from the idempotency store with its keys sorted; the
         # contract's order is restored so a replay is byte-for-byte the original answer.
-        body=json.dumps({key: section[key] for key in SECTION_FIELDS}, separators=(",", ":")),
+        body=json.dumps({field: section[field] for field in SECTION_FIELDS}, separators=(",", ":")),
         headers={"Location": f"/api/v2/course/{course_id}/section/{section['id']}/"},
     )
 

@@ -72,7 +72,8 @@ class SectionRepository:
         except ClientError as error:
             if _error_code(error) == "ConditionalCheckFailedException":
                 raise CourseNotFound("The course does not exist.") from None
-            raise _translated(error) from error
+            _raise_if_transient(error)
+            raise
         except BotoCoreError as error:
             raise ServiceUnavailable() from error
         return int(response["Attributes"]["section_seq"]["N"])
@@ -119,7 +120,8 @@ class SectionRepository:
             )
         except ClientError as error:
             if _error_code(error) != "TransactionCanceledException":
-                raise _translated(error) from error
+                _raise_if_transient(error)
+                raise
             return _cancellation_outcome(error)
         except BotoCoreError as error:
             raise ServiceUnavailable() from error
@@ -163,12 +165,12 @@ _THROTTLING_CODES = frozenset(
 )
 
 
-def _translated(error: ClientError) -> Exception:
+def _raise_if_transient(error: ClientError) -> None:
     """Throttling and DynamoDB 5xx that outlived botocore's bounded retries become 503.
 
-    Anything else (access denied, a validation error) is a defect, not load: it stays a 500.
+    Anything else (access denied, a validation error) is a defect, not load: the caller re-raises
+    it, and it becomes a 500.
     """
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
     if status >= 500 or _error_code(error) in _THROTTLING_CODES:
-        return ServiceUnavailable()
-    return error
+        raise ServiceUnavailable() from error
