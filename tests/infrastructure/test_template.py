@@ -135,8 +135,29 @@ def test_tables_are_protected(cloudformation):
 
 def test_alarms_notify_the_stack_topic(cloudformation):
     alarms = resources_of(cloudformation, "AWS::CloudWatch::Alarm")
-    metrics = {alarm["Properties"].get("MetricName") or "5xx-rate" for alarm in alarms.values()}
-    assert metrics == {"Errors", "Throttles", "5xx-rate", "Latency", "ThrottledRequests"}
+
+    def watched(alarm):
+        properties = alarm["Properties"]
+        if "MetricName" in properties:
+            return {properties["MetricName"]}
+        return {query["MetricStat"]["Metric"]["MetricName"] for query in properties["Metrics"] if "MetricStat" in query}
+
+    assert [watched(alarm) for alarm in alarms.values()].count({"ThrottledRequests"}) == 1
+    assert set().union(*(watched(alarm) for alarm in alarms.values())) == {
+        "Errors",
+        "Throttles",
+        "5xx",
+        "Count",
+        "Latency",
+        "ThrottledRequests",
+    }
+    (throttles,) = [alarm for alarm in alarms.values() if watched(alarm) == {"ThrottledRequests"}]
+    tables = {
+        query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+        for query in throttles["Properties"]["Metrics"]
+        if "MetricStat" in query
+    }
+    assert tables == {"CoursesTable", "IdempotencyTable"}
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
