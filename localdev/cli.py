@@ -147,7 +147,10 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> s
 
 
 def cmd_sam_env(args: argparse.Namespace) -> int:
-    """The env-vars file for `sam local start-api`: the embedded DynamoDB and the local token keys."""
+    """The env-vars file for `sam local start-api`: the embedded DynamoDB and the local token keys.
+
+    SAM CLI applies only the variables the function's Environment declares; a test holds this to that.
+    """
     environment = {
         **local_template().function_environment(FUNCTION),
         "AWS_ENDPOINT_URL_DYNAMODB": args.endpoint or _default_dynamodb_endpoint(),

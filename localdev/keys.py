@@ -22,10 +22,10 @@ LOCAL_AUDIENCE = "course-api-local"
 
 
 class LocalKeys:
-    def __init__(self, directory: Path = KEYS_DIR):
-        self.directory = directory
-        self._private_path = directory / "signing-key.pem"
-        self._jwks_path = directory / "jwks.json"
+    def __init__(self, directory: Path | None = None):
+        self.directory = directory or KEYS_DIR  # read now, so tests can point it elsewhere
+        self._private_path = self.directory / "signing-key.pem"
+        self._jwks_path = self.directory / "jwks.json"
 
     def ensure(self) -> LocalKeys:
         if not self._private_path.exists():

@@ -147,3 +147,19 @@ def test_authorizer_with_a_jwks_url_uses_the_remote_keys(tmp_path, monkeypatch):
     # Cognito access tokens carry client_id instead of aud.
     assert authorizer.authorize(token(audience="", extra_claims={"client_id": "client-a"})) is not None
     assert authorizer.authorize(token(audience="x")) is None
+
+
+def test_sam_env_sets_only_variables_the_template_declares(capsys, tmp_path, monkeypatch):
+    """SAM CLI ignores --env-vars entries the function's Environment does not declare."""
+    import json
+
+    from localdev.cli import FUNCTION, main
+
+    monkeypatch.setattr("localdev.keys.KEYS_DIR", tmp_path)
+    assert main(["sam-env", "--endpoint", "http://127.0.0.1:8000"]) == 0
+    (environment,) = json.loads(capsys.readouterr().out).values()
+    declared = local_template().function_environment(FUNCTION)
+    assert set(environment) <= set(declared)
+    assert environment["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8000"
+    assert json.loads(environment["LOCAL_JWKS"])["keys"][0]["alg"] == "RS256"
+    assert environment["LOCAL_JWT_ISSUER"] and environment["LOCAL_JWT_AUDIENCE"]
