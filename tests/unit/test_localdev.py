@@ -163,3 +163,12 @@ def test_sam_env_sets_only_variables_the_template_declares(capsys, tmp_path, mon
     assert environment["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8000"
     assert json.loads(environment["LOCAL_JWKS"])["keys"][0]["alg"] == "RS256"
     assert environment["LOCAL_JWT_ISSUER"] and environment["LOCAL_JWT_AUDIENCE"]
+
+
+@pytest.mark.parametrize("algorithm", ["none", "HS256"])
+def test_authorizer_refuses_other_algorithms_even_with_the_right_key_id(tmp_path, algorithm):
+    keys = LocalKeys(tmp_path).ensure()
+    claims = {"sub": "s", "iss": "urn:course-api:localdev", "aud": "course-api-local", "exp": 4102444800}
+    secret = None if algorithm == "none" else "a-guessable-hmac-secret-of-32-bytes!"
+    token = jwt.encode(claims, secret, algorithm=algorithm, headers={"kid": keys.kid})
+    assert JwtAuthorizer.from_environment(keys).authorize(token) is None

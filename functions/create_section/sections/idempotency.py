@@ -58,6 +58,7 @@ class IdempotentCreator:
     ) -> dict[str, Any]:
         # The remaining time bounds how long an in-flight record blocks retries if this invocation dies.
         self._config.register_lambda_context(lambda_context)
+        # Wrapped per request: the create closes over this request's validated body and caller.
         once = idempotent_function(
             lambda request: create(),
             data_keyword_argument="request",
