@@ -7,19 +7,24 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import lambda_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_fresh(code: str, **environment: str) -> dict:
+def run_fresh_lines(code: str, *, without: tuple[str, ...] = (), **environment: str) -> list[str]:
+    """Runs `code` in a new interpreter with the function's environment; returns what it printed."""
+    base = {name: value for name, value in os.environ.items() if name not in without}
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env={
-            **os.environ,
-            **lambda_environment(),
+            **base,
+            **{name: value for name, value in lambda_environment().items() if name not in without},
             "PYTHONPATH": str(ROOT / "functions" / "create_section"),
             **environment,
         },
@@ -27,7 +32,11 @@ def run_fresh(code: str, **environment: str) -> dict:
         text=True,
         check=True,
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip().splitlines()
+
+
+def run_fresh(code: str, *, without: tuple[str, ...] = (), **environment: str) -> Any:
+    return json.loads(run_fresh_lines(code, without=without, **environment)[-1])
 
 
 def test_init_skips_unused_resolvers_boto3_idempotency_and_the_xray_sdk():
@@ -47,14 +56,46 @@ def test_init_skips_unused_resolvers_boto3_idempotency_and_the_xray_sdk():
     assert "pydantic" in loaded
 
 
-def test_deferred_event_handler_package_still_offers_every_name():
-    names = run_fresh(
-        "import json, app\n"
-        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver, AppSyncResolver, Response\n"
-        "from sections.resolver import Response as Ours\n"
-        "print(json.dumps([APIGatewayRestResolver.__name__, AppSyncResolver.__name__, Response is Ours]))"
+@pytest.mark.parametrize(
+    ("package", "unused_submodule"),
+    [
+        ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.event_handler.appsync"),
+        ("aws_lambda_powertools.utilities.data_classes", "aws_lambda_powertools.utilities.data_classes.kafka_event"),
+    ],
+)
+def test_deferred_package_offers_every_name_one_submodule_at_a_time(package, unused_submodule):
+    names = run_fresh(f"import json, {package} as p; print(json.dumps(p.__all__))")
+    assert len(names) > 10
+    checked = run_fresh(
+        "import json, sys, app\n"
+        f"package = sys.modules[{package!r}]\n"
+        f"unused_at_init = {unused_submodule!r} not in sys.modules\n"
+        f"lazily = {{name: getattr(package, name) for name in {names!r}}}\n"
+        "deferred = '__getattr__' in vars(package)\n"
+        "every_name = package.__all__  # runs the whole __init__\n"
+        "print(json.dumps({'unused_at_init': unused_at_init, 'deferred': deferred, 'all': every_name,"
+        " 'same': [name for name in every_name if getattr(package, name) is lazily[name]],"
+        " 'still_deferred': '__getattr__' in vars(package)}))"
     )
-    assert names == ["APIGatewayRestResolver", "AppSyncResolver", True]
+    # Every name resolved before the __init__ ran is the very object the __init__ then binds.
+    assert checked == {"unused_at_init": True, "deferred": True, "all": names, "same": names, "still_deferred": False}
+
+
+def test_deferred_package_keeps_submodules_and_unknown_names_honest():
+    checked = run_fresh(
+        "import json, sys, app\n"
+        "from aws_lambda_powertools.event_handler import content_types\n"
+        "from sections.resolver import Response\n"
+        "from aws_lambda_powertools.event_handler import Response as Theirs\n"
+        "import aws_lambda_powertools.event_handler as package\n"
+        "try:\n"
+        "    package.NoSuchName\n"
+        "    missing = 'found'\n"
+        "except AttributeError:\n"
+        "    missing = 'AttributeError'\n"
+        "print(json.dumps([content_types.__name__, Response is Theirs, missing]))"
+    )
+    assert checked == ["aws_lambda_powertools.event_handler.content_types", True, "AttributeError"]
 
 
 def test_detailed_tracing_wraps_the_handler_with_powertools_tracer():
@@ -65,3 +106,30 @@ def test_detailed_tracing_wraps_the_handler_with_powertools_tracer():
     )
     assert "aws_xray_sdk.core" in loaded
     assert "aws_lambda_powertools.tracing.tracer" in loaded
+
+
+INIT_STATE = (
+    "import gc, json, app\n"
+    "from sections.wiring import dependencies\n"
+    "print(json.dumps({'clients_built': dependencies.cache_info().currsize, 'gc_enabled': gc.isenabled(),"
+    " 'frozen': gc.get_freeze_count() > 1000}))"
+)
+
+
+def test_lambda_init_builds_the_clients_then_hands_the_heap_back_to_the_collector():
+    state = run_fresh(INIT_STATE, AWS_LAMBDA_FUNCTION_NAME="create-section")
+    assert state == {"clients_built": 1, "gc_enabled": True, "frozen": True}
+
+
+def test_outside_lambda_the_clients_wait_for_the_first_request():
+    state = run_fresh(INIT_STATE, without=("AWS_LAMBDA_FUNCTION_NAME",))
+    assert state == {"clients_built": 0, "gc_enabled": True, "frozen": True}
+
+
+def test_a_failed_init_is_logged_and_left_to_the_first_request():
+    printed = run_fresh_lines(INIT_STATE, without=("TABLE_NAME",), AWS_LAMBDA_FUNCTION_NAME="create-section")
+    assert json.loads(printed[-1]) == {"clients_built": 0, "gc_enabled": True, "frozen": True}
+    log = json.loads(printed[0])
+    assert log["level"] == "ERROR"
+    assert log["message"] == "Could not build the function's clients at init; the first request will retry"
+    assert "KeyError: 'TABLE_NAME'" in log["exception"]

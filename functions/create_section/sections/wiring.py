@@ -1,7 +1,9 @@
-"""Builds the function's collaborators once per container, on first use rather than at import.
+"""Builds the function's collaborators once per container.
 
-Lazy construction keeps imports side-effect free, so tests can set the environment first and
-call `dependencies.cache_clear()` to start over.
+On Lambda, app.py calls `dependencies()` at the end of init (clients outside the handler, as AWS
+advises); everywhere else, and after a failed init, the first request builds them. Importing this
+module has no side effects, so tests can set the environment first and call
+`dependencies.cache_clear()` to start over.
 """
 
 from __future__ import annotations
