@@ -1,16 +1,21 @@
-"""The bare floor: the same two DynamoDB calls as the real function, with boto3 and json only.
+"""The bare floor: the function's two DynamoDB requests, parameter for parameter, with boto3 and json only.
 
-No framework, no validation, no authorization: what any Python function doing this work must pay.
+No framework, no validation, no authorization, no error handling: what any Python function doing
+this work must pay. The requests are the function's own (sections/repository.py), conditions and
+attributes included, so the ratios measure what the function adds around them, not what it asks
+DynamoDB to do.
 """
 
 import json
 import os
 import uuid
+from datetime import UTC, datetime
 
 import boto3
 
 client = boto3.client("dynamodb")
 TABLE = os.environ["TABLE_NAME"]
+LIVE_COURSE = "attribute_exists(sk) AND (attribute_not_exists(deleted) OR deleted = :false)"
 
 
 def lambda_handler(event, context):
@@ -21,10 +26,13 @@ def lambda_handler(event, context):
         TableName=TABLE,
         Key=key,
         UpdateExpression="ADD section_seq :one",
-        ExpressionAttributeValues={":one": {"N": "1"}},
+        ConditionExpression=LIVE_COURSE,
+        ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}},
         ReturnValues="UPDATED_NEW",
     )
     section_id = int(allocated["Attributes"]["section_seq"]["N"])
+    dripped_at = body.get("dripped_at")
+    lessons_order = body.get("lessons_order", [])
     client.transact_write_items(
         ClientRequestToken=str(uuid.uuid4()),
         TransactItems=[
@@ -34,21 +42,39 @@ def lambda_handler(event, context):
                     "Item": {
                         "course_id": {"N": course_id},
                         "sk": {"S": f"SECTION#{section_id:010d}"},
+                        "section_id": {"N": str(section_id)},
                         "name": {"S": body["name"]},
+                        "dripped_at": {"S": dripped_at} if dripped_at else {"NULL": True},
+                        "drip_delay": {"N": str(body.get("drip_delay", 0))},
+                        "lessons_order": {"L": [{"N": str(lesson)} for lesson in lessons_order]},
+                        "created_at": {"S": datetime.now(UTC).isoformat()},
+                        "created_by": {"S": event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]},
                     },
+                    "ConditionExpression": "attribute_not_exists(sk)",
                 }
             },
             {
                 "Update": {
                     "TableName": TABLE,
                     "Key": key,
-                    "UpdateExpression": "SET sections_order = list_append(sections_order, :new)",
-                    "ExpressionAttributeValues": {":new": {"L": [{"N": str(section_id)}]}},
+                    "UpdateExpression": "SET sections_order = list_append(if_not_exists(sections_order, :empty), :new)",
+                    "ConditionExpression": LIVE_COURSE,
+                    "ExpressionAttributeValues": {
+                        ":empty": {"L": []},
+                        ":new": {"L": [{"N": str(section_id)}]},
+                        ":false": {"BOOL": False},
+                    },
                 }
             },
         ],
     )
-    section = {"id": section_id, "name": body["name"], "dripped_at": None, "drip_delay": 0, "lessons_order": []}
+    section = {
+        "id": section_id,
+        "name": body["name"],
+        "dripped_at": dripped_at,
+        "drip_delay": body.get("drip_delay", 0),
+        "lessons_order": lessons_order,
+    }
     return {
         "statusCode": 201,
         "headers": {
