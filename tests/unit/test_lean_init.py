@@ -127,9 +127,22 @@ def test_outside_lambda_the_clients_wait_for_the_first_request():
 
 
 def test_a_failed_init_is_logged_and_left_to_the_first_request():
-    printed = run_fresh_lines(INIT_STATE, without=("TABLE_NAME",), AWS_LAMBDA_FUNCTION_NAME="create-section")
-    assert json.loads(printed[-1]) == {"clients_built": 0, "gc_enabled": True, "frozen": True}
-    log = json.loads(printed[0])
-    assert log["level"] == "ERROR"
-    assert log["message"] == "Could not build the function's clients at init; the first request will retry"
-    assert "KeyError: 'TABLE_NAME'" in log["exception"]
+    printed = run_fresh_lines(
+        INIT_STATE + "\n"
+        "from localdev.lambda_context import LocalLambdaContext\n"
+        "from tests.conftest import load_event\n"
+        "response = app.lambda_handler(load_event(), LocalLambdaContext('create-section', timeout_seconds=15))\n"
+        "print(json.dumps(response))",
+        without=("TABLE_NAME",),
+        AWS_LAMBDA_FUNCTION_NAME="create-section",
+    )
+    init_log = json.loads(printed[0])
+    assert init_log["level"] == "ERROR"
+    assert init_log["message"] == "Could not build the function's clients at init; the first request will retry"
+    assert "KeyError: 'TABLE_NAME'" in init_log["exception"]
+    assert json.loads(printed[1]) == {"clients_built": 0, "gc_enabled": True, "frozen": True}
+    # The request retries the build, fails the same way, and answers with a problem, not a crash.
+    response = json.loads(printed[-1])
+    assert response["statusCode"] == 500
+    assert response["headers"]["Content-Type"] == "application/problem+json"
+    assert json.loads(response["body"])["title"] == "Internal Server Error"
