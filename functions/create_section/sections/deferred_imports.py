@@ -50,7 +50,8 @@ def defer_package_init(name: str) -> None:
     package.__getattr__ = import_on_lookup  # type: ignore[method-assign]
     sys.modules[name] = package
     parent, _, child = name.rpartition(".")
-    setattr(sys.modules[parent], child, package)
+    if parent:
+        setattr(sys.modules[parent], child, package)
 
 
 def _submodule_of_each_name(package: str, init_path: str | None) -> dict[str, tuple[str, str]]:
