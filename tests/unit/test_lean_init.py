@@ -39,7 +39,7 @@ def run_fresh(code: str, *, without: tuple[str, ...] = (), **environment: str) -
     return json.loads(run_fresh_lines(code, without=without, **environment)[-1])
 
 
-def test_init_skips_unused_resolvers_boto3_idempotency_and_the_xray_sdk():
+def test_init_skips_unused_resolvers_event_sources_openapi_boto3_idempotency_and_the_xray_sdk():
     loaded = run_fresh("import sys, json, app; print(json.dumps(sorted(sys.modules)))")
     for unused in (
         "aws_lambda_powertools.event_handler.appsync",
@@ -49,6 +49,9 @@ def test_init_skips_unused_resolvers_boto3_idempotency_and_the_xray_sdk():
         "s3transfer",
         "aws_xray_sdk",
         "aws_lambda_powertools.utilities.idempotency",
+        "aws_lambda_powertools.utilities.data_classes.kafka_event",
+        "aws_lambda_powertools.event_handler.openapi.models",  # the OpenAPI document's pydantic models
+        "aws_lambda_powertools.event_handler.openapi.swagger_ui",
         "jwt",
     ):
         assert unused not in loaded, unused
