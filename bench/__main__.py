@@ -173,7 +173,7 @@ def main() -> int:
             f" {process:10.1f} {process / floor_process:7.2f} {modules:7d}"
         )
     print(
-        f"\nWarm: {WARM_REQUESTS} requests each in {WARM_ROUNDS} alternated processes,"
+        f"\nWarm: {len(warm_runs['floor'])} requests each in {WARM_ROUNDS} alternated processes,"
         " DynamoDB stubbed in-process (microseconds)"
     )
     floor_p50 = percentile(warm_runs["floor"], 0.5)

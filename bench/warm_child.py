@@ -52,7 +52,7 @@ def main():
     with contextlib.redirect_stdout(sink):
         handler(
             event, LocalLambdaContext("bench", timeout_seconds=15)
-        )  # the first request builds the clients; it is not timed
+        )  # not timed: a first request pays one-time costs (connection pools, lazily built shapes)
     timings = []
     for _ in range(int(requests)):
         started = time.perf_counter_ns()

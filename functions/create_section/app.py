@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-# Init builds objects that live as long as the container, yet while ~500 modules load the cyclic
+# Init builds objects that live as long as the container, yet while ~480 modules load the cyclic
 # collector would run about 40 times: some 7% of a cold start. It is back on, with the init heap
 # frozen out of later collections, when init ends (`_finish_init`, bottom of this module).
 gc.disable()

@@ -10,8 +10,10 @@ from, as its own `from ... import` lines say. Anything else (`__all__`, a name d
 lost, only deferred.
 
 Written here because no library retrofits this onto a package it does not own: lazy_loader, for
-instance, needs the package itself to ship a stub. The tests in tests/unit/test_lean_init.py check
-that every name in both packages' `__all__` still resolves to the same object.
+instance, needs the package itself to ship a stub. It is right for an `__init__` that only
+re-exports, as these two do: tests/unit/test_lean_init.py checks that every name in both packages'
+`__all__` resolves to the very object the whole `__init__` binds (a Powertools upgrade that wraps
+or rebinds a name there would fail it), and tests/unit/test_deferred_imports.py covers the rest.
 """
 
 from __future__ import annotations
