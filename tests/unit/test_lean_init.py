@@ -111,6 +111,15 @@ def test_detailed_tracing_wraps_the_handler_with_powertools_tracer():
     assert "aws_lambda_powertools.tracing.tracer" in loaded
 
 
+@pytest.mark.parametrize("disabled", ["true", "1", "yes", "on", "True"])
+def test_every_value_powertools_reads_as_disabled_keeps_the_xray_sdk_out(disabled):
+    loaded = run_fresh(
+        "import json, sys, app; print(json.dumps(sorted(sys.modules)))", POWERTOOLS_TRACE_DISABLED=disabled
+    )
+    assert "aws_xray_sdk" not in loaded
+    assert "aws_lambda_powertools.tracing.tracer" in loaded  # the package imports it; only the SDK stays out
+
+
 INIT_STATE = (
     "import gc, json, app\n"
     "from sections.wiring import dependencies\n"

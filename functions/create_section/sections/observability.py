@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.shared import constants
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -21,7 +23,8 @@ metrics = Metrics()
 
 
 def detailed_tracing_enabled() -> bool:
-    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() not in ("true", "1")
+    # Powertools' own reading of the variable, so this check and the Tracer never disagree.
+    return not resolve_truthy_env_var_choice(env=os.getenv(constants.TRACER_DISABLED_ENV, "false"))
 
 
 def traced(handler: Handler) -> Handler:
