@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -113,17 +113,12 @@ class LocalHttpApi:
         claims: dict[str, str] | None,
     ) -> dict[str, Any]:
         """The HTTP API payload format 2.0 event, shaped as API Gateway builds it."""
-        merged: dict[str, str] = {}
-        cookies: list[str] = []
-        for name, value in headers:
-            if name.lower() == "cookie":
-                cookies.extend(part.strip() for part in value.split(";") if part.strip())
-                continue
-            key = name.lower()
-            merged[key] = f"{merged[key]},{value}" if key in merged else value  # duplicates joined by commas
-        query_parameters: dict[str, str] = {}
-        for key, value in parse_qsl(query, keep_blank_values=True):
-            query_parameters[key] = f"{query_parameters[key]},{value}" if key in query_parameters else value
+        lowered = [(name.lower(), value) for name, value in headers]
+        cookies = [
+            part.strip() for name, value in lowered if name == "cookie" for part in value.split(";") if part.strip()
+        ]
+        merged = _comma_joined((name, value) for name, value in lowered if name != "cookie")
+        query_parameters = _comma_joined(parse_qsl(query, keep_blank_values=True))
         now = datetime.now(UTC)
         content_type = merged.get("content-type", "")
         is_text = _is_text(content_type, body)
@@ -177,6 +172,14 @@ def _is_text(content_type: str, body: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _comma_joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Repeated headers and query parameters, as API Gateway passes them: values joined by commas."""
+    joined: dict[str, str] = {}
+    for key, value in pairs:
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    return joined
 
 
 def _lowercase_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
