@@ -10,9 +10,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent  # the repository
+from localdev.template import ROOT
 
 
 class RunningProcess:

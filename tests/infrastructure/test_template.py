@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from localdev.template import ROOT, TEMPLATE_PATH
+
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 
 pytestmark = pytest.mark.infrastructure
@@ -20,7 +21,7 @@ def cloudformation() -> dict[str, Any]:
     if not SAM_PYTHON.exists():
         pytest.fail("aws-sam-translator lives in .venv-sam: run `make test` (or `make .venv-sam/.installed`)")
     result = subprocess.run(
-        [str(SAM_PYTHON), str(Path(__file__).with_name("translate.py")), str(ROOT / "template.yaml")],
+        [str(SAM_PYTHON), str(Path(__file__).with_name("translate.py")), str(TEMPLATE_PATH)],
         capture_output=True,
         text=True,
         check=True,

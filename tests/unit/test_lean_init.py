@@ -6,14 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from localdev.cli import local_template_code_dir
+from localdev.template import ROOT
 from tests.conftest import lambda_environment
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_fresh_lines(code: str, *, without: tuple[str, ...] = (), **environment: str) -> list[str]:
@@ -25,7 +24,7 @@ def run_fresh_lines(code: str, *, without: tuple[str, ...] = (), **environment: 
         env={
             **base,
             **{name: value for name, value in lambda_environment().items() if name not in without},
-            "PYTHONPATH": str(ROOT / "functions" / "create_section"),
+            "PYTHONPATH": str(local_template_code_dir()),  # CodeUri, from template.yaml
             **environment,
         },
         capture_output=True,
