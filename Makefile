@@ -15,6 +15,9 @@ SAM := .venv-sam/bin/sam
 CHECKOV := .venv-checkov/bin/checkov
 PIP_FLAGS := --quiet --disable-pip-version-check
 SAM_BUILD_ENV := PATH="$(dir $(PYTHON313)):$$PATH" SAM_CLI_TELEMETRY=0
+# AWS's Lambda Runtime Interface Emulator for this host, from the aws-sam-cli wheel pinned in requirements/sam.txt.
+RIE := .tools/aws-lambda-rie
+RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 
 .PHONY: help dev test test-fast lint checks build sam-local bench load fuzz openapi deploy deploy-prod clean
 
@@ -46,11 +49,20 @@ $(VENV)/.installed: requirements/dev.txt requirements/dev.lock layers/runtime/re
 	.venv-checkov/bin/python -m pip install $(PIP_FLAGS) -r requirements/checkov.txt
 	touch $@
 
-dev: $(VENV)/.installed
+# Only the one wheel is fetched (no dependencies): the emulator binary is all we take from it.
+$(RIE): requirements/sam.txt
+	rm -rf .tools/wheel && mkdir -p .tools/wheel
+	$(BASE_PYTHON) -m pip download $(PIP_FLAGS) --no-deps --only-binary=:all: -d .tools/wheel -r requirements/sam.txt
+	$(BASE_PYTHON) -c 'import sys, zipfile, glob; \
+		open(sys.argv[1], "wb").write(zipfile.ZipFile(glob.glob(".tools/wheel/aws_sam_cli-*.whl")[0]).read("samcli/local/rapid/aws-lambda-rie-" + sys.argv[2]))' $@ $(RIE_ARCH)
+	chmod +x $@
+	rm -rf .tools/wheel
+
+dev: $(VENV)/.installed $(RIE)
 	$(PY) -m localdev serve
 
 # The one command that runs everything CI runs.
-test: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed lint checks build
+test: $(VENV)/.installed $(RIE) .venv-sam/.installed .venv-checkov/.installed lint checks build
 	$(PY) -m pytest
 
 # Unit and integration tests only, for a quick loop while editing.
@@ -80,10 +92,10 @@ sam-local: $(VENV)/.installed .venv-sam/.installed
 bench: $(VENV)/.installed build
 	$(PY) -m bench
 
-load: $(VENV)/.installed
+load: $(VENV)/.installed $(RIE)
 	$(PY) -m bench.load
 
-fuzz: $(VENV)/.installed
+fuzz: $(VENV)/.installed $(RIE)
 	FUZZ_EXAMPLES=2000 FUZZ_MAX_SECONDS=900 FUZZ_SEED=$$RANDOM $(PY) -m pytest tests/e2e/test_fuzz.py --no-cov -p no:cacheprovider
 
 openapi: $(VENV)/.installed

@@ -18,8 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from localdev.cli import FUNCTION, function_environment
 from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, seed_demo_courses
+from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
+from localdev.functions import function_environment
 from localdev.template import ROOT, local_template
 
 BUILD = ROOT / ".aws-sam" / "build"
@@ -74,7 +75,7 @@ def lay_out(workdir: Path, layer_source: Path, with_bytecode: bool) -> tuple[Pat
 def child_environment(task: Path, layer: Path, endpoint: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
-        **function_environment(endpoint),
+        **function_environment(local_template(), FUNCTION, endpoint),
         "PYTHONPATH": f"{task}:{layer}",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",

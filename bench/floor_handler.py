@@ -19,7 +19,7 @@ LIVE_COURSE = "attribute_exists(sk) AND (attribute_not_exists(deleted) OR delete
 
 
 def lambda_handler(event, context):
-    course_id = event["pathParameters"]["id"]
+    course_id = event["rawPath"].split("/")[4]  # the $default route brings no pathParameters
     body = json.loads(event["body"])
     key = {"course_id": {"N": course_id}, "sk": {"S": "COURSE"}}
     allocated = client.update_item(

@@ -51,12 +51,31 @@ class JwtAuthorizer:
             issuer, audiences, lambda token: claims_from_jwks_document(token, jwks, issuer=issuer, audiences=audiences)
         )
 
-    def authorize(self, authorization_header: str | None) -> dict[str, str] | None:
-        """The claims as API Gateway passes them to the function, or None for a 401."""
+    def authorize(self, authorization_header: str | None) -> dict[str, str]:
+        """The claims as API Gateway passes them to the function; Unauthorized for its 401."""
         token = bearer_token(authorization_header)
         if token is None:
-            return None
+            raise Unauthorized(NO_TOKEN_CHALLENGE)
         try:
             return self._verify(token)
-        except TokenRejected:
-            return None
+        except TokenRejected as rejected:
+            raise Unauthorized(invalid_token_challenge(str(rejected))) from None
+
+
+# The challenges API Gateway's JWT authorizer sends with its 401 (AWS, "Troubleshooting issues with
+# HTTP API JWT authorizers": https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html).
+# The error_description wording is PyJWT's, not AWS's: AWS documents the form, not every text.
+NO_TOKEN_CHALLENGE = "Bearer"  # noqa: S105 - an authentication scheme, not a secret
+
+
+def invalid_token_challenge(description: str) -> str:
+    quoted = description.replace("\\", "\\\\").replace('"', '\\"')
+    return f'Bearer scope="" error="invalid_token" error_description="{quoted}"'
+
+
+class Unauthorized(Exception):
+    """API Gateway's 401 {"message":"Unauthorized"}; the function never runs."""
+
+    def __init__(self, www_authenticate: str):
+        super().__init__(www_authenticate)
+        self.www_authenticate = www_authenticate

@@ -14,10 +14,10 @@ import threading
 from typing import Any
 
 from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, put_course, seed_demo_courses
+from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
-from localdev.template import LOCAL_REGION, local_template
+from localdev.template import local_template
 
-FUNCTION = "CreateSectionFunction"
 COURSE_TYPES = ("self-paced", "structured", "scheduled")
 
 
@@ -31,20 +31,6 @@ def _table_name() -> str:
 
 def _default_dynamodb_endpoint() -> str:
     return f"http://127.0.0.1:{os.environ.get('DYNAMODB_PORT', '8000')}"
-
-
-def function_environment(dynamodb_endpoint: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """The template's environment for the function, pointed at the embedded DynamoDB."""
-    return {
-        **local_template(overrides).function_environment(FUNCTION),
-        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
-        "AWS_REGION": LOCAL_REGION,
-        "AWS_DEFAULT_REGION": LOCAL_REGION,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_LAMBDA_FUNCTION_NAME": "create-section-local",
-        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
-    }
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -93,25 +79,44 @@ def cmd_dynamodb(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from localdev.authorizer import JwtAuthorizer
+    from localdev.functions import EMULATOR_PATH, source_runtime
     from localdev.gateway import LocalHttpApi, make_http_server
+    from localdev.lambda_workers import WorkerPool
 
+    if not EMULATOR_PATH.exists():
+        print(f"{EMULATOR_PATH} is missing: run `make dev`, which installs it", file=sys.stderr)
+        return 2
     overrides = _parameter_overrides(args.parameter_overrides)
-    dynamodb = start_dynamodb(args.dynamodb_port)
-    os.environ.update(function_environment(dynamodb.endpoint, overrides))
+    dynamodb = None if args.dynamodb_endpoint else start_dynamodb(args.dynamodb_port)
+    endpoint = args.dynamodb_endpoint or dynamodb.endpoint  # type: ignore[union-attr]
     keys = LocalKeys().ensure()
     template = local_template(overrides)
-    api = LocalHttpApi(template, JwtAuthorizer.from_environment(keys), log=lambda line: print(line, flush=True))
-    for route in api.routes:
-        api.handler_for(route.function)  # import now: a broken handler fails at start, not on the first curl
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    pools = {
+        function: WorkerPool(EMULATOR_PATH, source_runtime(template, function, endpoint), args.workers, log)
+        for function in {route.target for route in template.routes()}
+    }
+    api = LocalHttpApi(
+        template,
+        JwtAuthorizer.from_environment(keys),
+        invoke=lambda function, event, wait: pools[function].invoke(event, wait),
+        log=log,
+    )
     http = make_http_server(api, "127.0.0.1", args.port)
     url = f"http://127.0.0.1:{http.server_address[1]}"
     threading.Thread(target=http.serve_forever, name="http-api", daemon=True).start()
-    print(_banner(url, dynamodb.endpoint, keys, api.authorizer.issuer), flush=True)
+    print(_banner(url, endpoint, keys, api.authorizer.issuer), flush=True)
     _wait_for_stop()
     print("stopping", flush=True)
     http.shutdown()
     http.server_close()
-    dynamodb.stop()
+    for pool in pools.values():
+        pool.stop()
+    if dynamodb:
+        dynamodb.stop()
     return 0
 
 
@@ -177,6 +182,8 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="the local HTTP API and embedded DynamoDB (what `make dev` runs)")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", "8000")))
+    serve.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting the embedded one")
+    serve.add_argument("--workers", type=int, default=4, help="execution environments per function at most")
     serve.add_argument(
         "--parameter-overrides", default="", help="template parameters, as sam's: 'AdminGroup=admins RolesClaim=groups'"
     )

@@ -1,42 +1,65 @@
-"""A local HTTP API: routes, JWT authorizer and CORS read from template.yaml; the handler runs in-process.
+"""A local HTTP API as harsh as API Gateway's: routes, JWT authorizer and CORS from template.yaml.
 
-Each request becomes the payload 2.0 event API Gateway would build, and the function's response
-becomes the HTTP answer. The handler runs one request at a time, like one warm Lambda container:
-Powertools' resolver keeps the current event on a module-level object.
+Each request is routed by the same matcher the infrastructure test uses (localdev/routes.py),
+becomes the payload 2.0 event API Gateway would build, and is invoked on a Lambda execution
+environment (localdev/lambda_workers.py). What API Gateway answers itself, it answers here too,
+with the function never invoked. Sources for each behaviour are in ../shared/AWS-FACTS.md; the
+ones AWS does not document exactly are listed as unverified in README.md, next to the deploy steps.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib
+import fnmatch
 import json
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from localdev.authorizer import JwtAuthorizer
-from localdev.lambda_context import LocalLambdaContext
-from localdev.template import Route, Template
+from localdev.authorizer import JwtAuthorizer, Unauthorized
+from localdev.lambda_workers import Invocation
+from localdev.routes import RouteMatch, decoded_path, match_route
+from localdev.template import Template
 
-API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
+# API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+REQUEST_LINE_AND_HEADERS_LIMIT = 10_240
+PAYLOAD_LIMIT = 10 * 1024 * 1024
+# Lambda's synchronous invocation payload, counted on the event as sent (bodies base64-encoded).
+INVOCATION_PAYLOAD_LIMIT = 6 * 1024 * 1024
+INTEGRATION_TIMEOUT_SECONDS = 30
+# Only these arrive as text; everything else, forms included, is base64-encoded.
 _TEXT_MEDIA_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 
+Invoke = Callable[[str, dict[str, Any], float], Invocation]
 
-def load_handler(template: Template, logical_id: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    code_dir, module_name, attribute = template.function_handler(logical_id)
-    if str(code_dir) not in sys.path:
-        sys.path.insert(0, str(code_dir))
-    return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+def gateway_message(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> HttpResponse:
+    """API Gateway's own answers: a JSON {"message": ...}."""
+    body = json.dumps({"message": message}).encode()
+    return HttpResponse(status, [("Content-Type", "application/json"), *headers], body)
 
 
 class LocalHttpApi:
-    def __init__(self, template: Template, authorizer: JwtAuthorizer, log: Callable[[str], None] = print):
+    def __init__(
+        self,
+        template: Template,
+        authorizer: JwtAuthorizer,
+        invoke: Invoke,
+        log: Callable[[str], None] = print,
+        integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS,
+    ):
         self.template = template
         self.routes = template.routes()
         api = template.http_api()
@@ -46,71 +69,98 @@ class LocalHttpApi:
         sources = auth.get("Authorizers", {}).get(self.default_authorizer, {}).get("IdentitySource", "")
         self.identity_header = sources.rsplit(".", 1)[-1].lower() if sources else "authorization"
         self.authorizer = authorizer
+        self.invoke = invoke
         self.log = log
-        self._handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {}
-        self._invoke_lock = threading.Lock()
-
-    def handler_for(self, logical_id: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-        if logical_id not in self._handlers:
-            self._handlers[logical_id] = load_handler(self.template, logical_id)
-        return self._handlers[logical_id]
+        self.integration_timeout = integration_timeout
 
     # ---- one request ----
-    def handle(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
+    def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> HttpResponse:
+        request_id = base64.urlsafe_b64encode(uuid.uuid4().bytes[:12]).decode()
+        response = self._respond(method, target, headers, body, request_id)
+        response.headers.append(("apigw-requestid", request_id))
+        return response
+
+    def _respond(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, request_id: str
+    ) -> HttpResponse:
+        request_size = len(f"{method} {target} HTTP/1.1") + sum(len(name) + len(value) for name, value in headers)
+        if request_size > REQUEST_LINE_AND_HEADERS_LIMIT:
+            return gateway_message(413, "Request Too Long")
+        if len(body) > PAYLOAD_LIMIT:
+            return content_length_exceeded()
         split = urlsplit(target)
+        path = decoded_path(split.path)
         lowered = _lowercase_headers(headers)
         origin = lowered.get("origin")
         if method == "OPTIONS" and origin and "access-control-request-method" in lowered and self.cors:
             return self._preflight(origin, lowered)
-        route, parameters = self._match(method, split.path)
-        if route is None:
-            return _json(404, {"message": "Not Found"})
+        matched = match_route(self.routes, method, path)
+        if matched is None:
+            return self._with_cors(gateway_message(404, "Not Found"), origin)
         claims = None
         if self.default_authorizer:
-            claims = self.authorizer.authorize(lowered.get(self.identity_header))
-            if claims is None:
-                return _with_cors(_json(401, {"message": "Unauthorized"}), self.cors, origin)
-        event = self.event(route, parameters, method, split.path, split.query, headers, body, claims)
-        context = LocalLambdaContext(route.function, self.template.function_timeout(route.function))
-        with self._invoke_lock:
-            result = self.handler_for(route.function)(event, context)
-        return _with_cors(_http_response(result), self.cors, origin)
+            try:
+                claims = self.authorizer.authorize(lowered.get(self.identity_header))
+            except Unauthorized as refused:
+                challenge = [("www-authenticate", refused.www_authenticate)]
+                return self._with_cors(gateway_message(401, "Unauthorized", challenge), origin)
+        event = self.event(matched, method, path, split.query, headers, body, claims, request_id)
+        if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
+            return self._with_cors(gateway_message(413, "Request Too Long"), origin)
+        try:
+            invocation = self.invoke(matched.route.target, event, self.integration_timeout)
+        except TimeoutError:
+            return self._with_cors(gateway_message(503, "Service Unavailable"), origin)
+        if invocation.failed:
+            self.log(f"function error: {invocation.payload[:200].decode(errors='replace')}")
+            return self._with_cors(gateway_message(500, "Internal Server Error"), origin)
+        return self._with_cors(lambda_response(invocation.payload), origin)
 
-    def _match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
-        for route in self.routes:
-            parameters = route.match(method, path)
-            if parameters is not None:
-                return route, parameters
-        return None, {}
-
-    def _preflight(self, origin: str, headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _preflight(self, origin: str, headers: dict[str, str]) -> HttpResponse:
         """API Gateway answers preflight itself from the API's CORS configuration; the function never runs."""
-        allowed_origins = self.cors.get("AllowOrigins", [])
-        response: list[tuple[str, str]] = []
         requested = headers.get("access-control-request-method", "").upper()
         methods = [m.upper() for m in self.cors.get("AllowMethods", [])]
-        if (origin in allowed_origins or "*" in allowed_origins) and (requested in methods or "*" in methods):
-            response = [
+        if not (self._origin_allowed(origin) and (requested in methods or "*" in methods)):
+            return HttpResponse(204)
+        return HttpResponse(
+            204,
+            [
                 ("Access-Control-Allow-Origin", origin),
                 ("Access-Control-Allow-Methods", ",".join(methods)),
                 ("Access-Control-Allow-Headers", ",".join(self.cors.get("AllowHeaders", []))),
                 ("Access-Control-Max-Age", str(self.cors.get("MaxAge", 0))),
                 ("Vary", "Origin"),
-            ]
-        return 204, response, b""
+            ],
+        )
+
+    def _origin_allowed(self, origin: str) -> bool:
+        """`*`, an exact origin, or a prefix wildcard such as `https://*.example.com` (AWS http-api-cors)."""
+        return any(
+            allowed == "*" or allowed == origin or ("*" in allowed and fnmatch.fnmatchcase(origin, allowed))
+            for allowed in self.cors.get("AllowOrigins", [])
+        )
+
+    def _with_cors(self, response: HttpResponse, origin: str | None) -> HttpResponse:
+        """With a CORS configuration, "API Gateway ignores CORS headers returned from your backend integration"."""
+        if not self.cors:
+            return response
+        response.headers = [(n, v) for n, v in response.headers if not n.lower().startswith("access-control-")]
+        if origin and self._origin_allowed(origin):
+            response.headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+            if self.cors.get("ExposeHeaders"):
+                response.headers.append(("Access-Control-Expose-Headers", ",".join(self.cors["ExposeHeaders"])))
+        return response
 
     @staticmethod
     def event(
-        route: Route,
-        parameters: dict[str, str],
+        matched: RouteMatch,
         method: str,
         path: str,
         query: str,
         headers: list[tuple[str, str]],
         body: bytes,
         claims: dict[str, str] | None,
+        request_id: str,
     ) -> dict[str, Any]:
         """The HTTP API payload format 2.0 event, shaped as API Gateway builds it."""
         lowered = [(name.lower(), value) for name, value in headers]
@@ -120,11 +170,10 @@ class LocalHttpApi:
         merged = _comma_joined((name, value) for name, value in lowered if name != "cookie")
         query_parameters = _comma_joined(parse_qsl(query, keep_blank_values=True))
         now = datetime.now(UTC)
-        content_type = merged.get("content-type", "")
-        is_text = _is_text(content_type, body)
+        is_text = _is_text(merged.get("content-type", ""), body)
         event: dict[str, Any] = {
             "version": "2.0",
-            "routeKey": route.route_key,
+            "routeKey": matched.route.route_key,
             "rawPath": path,
             "rawQueryString": query,
             "headers": merged,
@@ -140,8 +189,8 @@ class LocalHttpApi:
                     "sourceIp": "127.0.0.1",
                     "userAgent": merged.get("user-agent", ""),
                 },
-                "requestId": base64.urlsafe_b64encode(uuid.uuid4().bytes[:12]).decode(),
-                "routeKey": route.route_key,
+                "requestId": request_id,
+                "routeKey": matched.route.route_key,
                 "stage": "$default",
                 "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
                 "timeEpoch": int(now.timestamp() * 1000),
@@ -152,8 +201,8 @@ class LocalHttpApi:
             event["cookies"] = cookies
         if query_parameters:
             event["queryStringParameters"] = query_parameters
-        if parameters:
-            event["pathParameters"] = parameters
+        if matched.path_parameters:
+            event["pathParameters"] = matched.path_parameters
         if body:
             event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode()
         if claims is not None:
@@ -161,11 +210,36 @@ class LocalHttpApi:
         return event
 
 
+def content_length_exceeded() -> HttpResponse:
+    """Over the 10 MB payload quota: API Gateway's plain-text 413 (seen in a captured answer; unverified for HTTP APIs)."""
+    return HttpResponse(
+        413, [("Content-Type", "text; charset=utf-8")], f"HTTP content length exceeded {PAYLOAD_LIMIT} bytes.".encode()
+    )
+
+
+def lambda_response(payload: bytes) -> HttpResponse:
+    """Payload format 2.0's answer; without a statusCode, API Gateway sends 200 with the whole JSON as body.
+
+    AWS, "Create AWS Lambda proxy integrations for HTTP APIs", format 2.0 responses:
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    """
+    try:
+        result = json.loads(payload)
+    except ValueError:
+        result = None
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return HttpResponse(200, [("Content-Type", "application/json")], payload)
+    headers = [(name, str(value)) for name, value in (result.get("headers") or {}).items()]
+    headers += [("Set-Cookie", cookie) for cookie in result.get("cookies") or []]
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    return HttpResponse(int(result["statusCode"]), headers, raw)
+
+
 def _is_text(content_type: str, body: bytes) -> bool:
-    """Like API Gateway: text media types arrive as text; everything else, forms included, base64-encoded."""
+    """Like API Gateway: only the text media types arrive as text; `+json` and forms arrive base64-encoded."""
     media_type = content_type.split(";", 1)[0].strip().lower()
-    textual = media_type.startswith(_TEXT_MEDIA_TYPES) or media_type.endswith(("+json", "+xml"))
-    if not textual:
+    if not media_type.startswith(_TEXT_MEDIA_TYPES):
         return not body
     try:
         body.decode("utf-8")
@@ -186,59 +260,31 @@ def _lowercase_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     return {name.lower(): value for name, value in headers}
 
 
-def _json(status: int, document: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-    return status, [("Content-Type", "application/json")], json.dumps(document).encode()
-
-
-def _http_response(result: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-    headers = [(name, str(value)) for name, value in (result.get("headers") or {}).items()]
-    headers += [("Set-Cookie", cookie) for cookie in result.get("cookies") or []]
-    body = result.get("body") or ""
-    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
-    return int(result.get("statusCode", 200)), headers, raw
-
-
-def _with_cors(
-    response: tuple[int, list[tuple[str, str]], bytes], cors: dict[str, Any], origin: str | None
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    allowed = cors.get("AllowOrigins", [])
-    if not origin or not (origin in allowed or "*" in allowed):
-        return response
-    status, headers, body = response
-    extra = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
-    if cors.get("ExposeHeaders"):
-        extra.append(("Access-Control-Expose-Headers", ",".join(cors["ExposeHeaders"])))
-    return status, headers + extra, body
-
-
 def make_http_server(api: LocalHttpApi, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "local-http-api"
+        # Longer request lines reach our own limit check instead of the standard library's 414.
+        max_request_line = REQUEST_LINE_AND_HEADERS_LIMIT * 2
 
         def _serve(self) -> None:
             started = time.perf_counter()
             length = int(self.headers.get("Content-Length") or 0)
-            if length > API_GATEWAY_PAYLOAD_LIMIT:
-                status, headers, body = _json(413, {"message": "Request Entity Too Large"})
-                self.close_connection = True
+            if length > PAYLOAD_LIMIT:
+                self.close_connection = True  # the body is not read
+                response = content_length_exceeded()
             else:
                 payload = self.rfile.read(length) if length else b""
-                try:
-                    status, headers, body = api.handle(self.command, self.path, list(self.headers.items()), payload)
-                except Exception as error:  # the function crashed: API Gateway answers 500 without detail
-                    api.log(f"function error: {type(error).__name__}")
-                    status, headers, body = _json(500, {"message": "Internal Server Error"})
-            self.send_response(status)
-            for name, value in headers:
+                response = api.handle(self.command, self.path, list(self.headers.items()), payload)
+            self.send_response(response.status)
+            for name, value in response.headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("apigw-requestid", "local")
+            self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(body)
+                self.wfile.write(response.body)
             elapsed = (time.perf_counter() - started) * 1000
-            api.log(f"{self.command} {self.path} {status} {elapsed:.1f}ms")
+            api.log(f"{self.command} {self.path} {response.status} {elapsed:.1f}ms")
 
         def __getattr__(self, name: str) -> Any:
             # Every method, TRACE and made-up ones included, goes through routing: API Gateway answers

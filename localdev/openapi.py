@@ -8,17 +8,18 @@ imported by the function at run time.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from localdev.cli import function_environment
+from localdev.functions import CREATE_SECTION_FUNCTION, function_environment
+from localdev.template import local_template
 
 TITLE = "Course API"
 VERSION = "2.0.0"
-MAX_SAFE_INTEGER = 2**53 - 1
 
 
 class FieldProblem(BaseModel):
@@ -87,8 +88,17 @@ def _responses() -> dict[str, Any]:
         ),
         "403": _problem("The caller neither manages nor created this course. Says nothing of whether it exists."),
         "404": _problem("The course does not exist or is deleted."),
+        "405": _problem(
+            "The path exists but not with this method.",
+            Allow={"description": "The methods the path answers.", "required": True, "schema": {"type": "string"}},
+        ),
         "409": _problem("A request with the same Idempotency-Key is still in progress; retry after it completes."),
-        "413": _response("The body exceeds 64 KiB.", _PROBLEM, _GATEWAY),
+        "413": _response(
+            "The body exceeds 64 KiB (the function), or the request exceeds API Gateway's or Lambda's limits "
+            "(10,240 bytes of request line and headers; a 6 MB event, base64-encoded forms included).",
+            _PROBLEM,
+            _GATEWAY,
+        ),
         "415": _problem("The body is neither application/json nor application/x-www-form-urlencoded."),
         "422": _problem("The Idempotency-Key was already used with a different body."),
         "429": _response("API Gateway's stage throttling.", _GATEWAY),
@@ -101,11 +111,13 @@ def _responses() -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
-    os.environ.update({k: v for k, v in function_environment("http://127.0.0.1:8000").items() if k not in os.environ})
+    environment = function_environment(local_template(), CREATE_SECTION_FUNCTION, "http://127.0.0.1:8000")
+    os.environ.update({name: value for name, value in environment.items() if name not in os.environ})
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 
     from app import app
-    from sections.models import CreateSectionRequest, Section
+    from sections.idempotency_key import HEADER_PATTERN
+    from sections.models import MAX_SAFE_INTEGER, CreateSectionRequest, Section
 
     document: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(
@@ -128,6 +140,16 @@ def openapi_document() -> dict[str, Any]:
     request_schema = CreateSectionRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(request_schema.pop("$defs", {}))
     components["CreateSectionRequest"] = request_schema
+    # A form cannot send null: an empty dripped_at means null there (sections/request_body.py).
+    form_schema = copy.deepcopy(request_schema)
+    form_schema["title"] = "CreateSectionForm"
+    dripped_at = form_schema["properties"]["dripped_at"]
+    dripped_at["anyOf"] = [
+        *(s for s in dripped_at["anyOf"] if s != {"type": "null"}),
+        {"type": "string", "maxLength": 0},
+    ]
+    dripped_at.pop("default", None)
+    components["CreateSectionForm"] = form_schema
     components["Section"] = TypeAdapter(Section).json_schema(mode="serialization")
     components["Section"]["required"] = list(components["Section"]["properties"])
     components["Section"]["additionalProperties"] = False
@@ -154,7 +176,7 @@ def openapi_document() -> dict[str, Any]:
                     "Makes retries safe: the same key and body from the same caller on the same course, "
                     "within 24 hours, replays the original 201 instead of creating another section."
                 ),
-                "schema": {"type": "string", "minLength": 1, "maxLength": 257},
+                "schema": {"type": "string", "pattern": HEADER_PATTERN},
             },
         ]
         body = {"schema": {"$ref": "#/components/schemas/CreateSectionRequest"}}
@@ -163,7 +185,7 @@ def openapi_document() -> dict[str, Any]:
             "content": {
                 "application/json": body,
                 "application/x-www-form-urlencoded": {
-                    **body,
+                    "schema": {"$ref": "#/components/schemas/CreateSectionForm"},
                     "encoding": {"lessons_order": {"style": "form", "explode": True}},
                 },
             },

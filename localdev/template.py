@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from localdev.routes import DEFAULT_ROUTE_KEY, Route
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -43,25 +44,6 @@ _CloudFormationLoader.add_multi_constructor("!", _construct_tag)
 @functools.cache
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # as declared, e.g. /api/v2/course/{id}/section
-    function: str  # logical id of the function
-
-    @property
-    def route_key(self) -> str:
-        return f"{self.method} {self.path}"
-
-    def match(self, method: str, path: str) -> dict[str, str] | None:
-        """Path parameters when this route takes the request; a trailing slash is ignored, as API Gateway does."""
-        if method.upper() != self.method:
-            return None
-        pattern = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path.rstrip("/")))
-        found = re.fullmatch(pattern + "/?", path)
-        return found.groupdict() if found else None
 
 
 class Template:
@@ -141,13 +123,21 @@ class Template:
         return properties
 
     def routes(self) -> list[Route]:
+        """Every HttpApi event of every function; one with neither Path nor Method is the `$default` route."""
         found = []
         for name, resource in self.resources.items():
             if resource["Type"] != "AWS::Serverless::Function":
                 continue
             for event in resource["Properties"].get("Events", {}).values():
-                if event["Type"] == "HttpApi":
-                    found.append(Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"], name))
+                if event["Type"] != "HttpApi":
+                    continue
+                properties = event.get("Properties") or {}
+                if "Path" not in properties and "Method" not in properties:
+                    found.append(Route(DEFAULT_ROUTE_KEY, name))
+                else:
+                    method = str(properties.get("Method", "ANY")).upper()
+                    method = "ANY" if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" else method
+                    found.append(Route(f"{method} {properties['Path']}", name))
         return found
 
     def function_environment(self, logical_id: str) -> dict[str, str]:
@@ -160,8 +150,16 @@ class Template:
         return ROOT / properties["CodeUri"], module, attribute
 
     def function_timeout(self, logical_id: str) -> int:
+        return int(self.resolve(self._function_setting(logical_id, "Timeout")) or 3)  # Lambda's default: 3 s
+
+    def function_memory(self, logical_id: str) -> int | None:
+        memory = self.resolve(self._function_setting(logical_id, "MemorySize"))
+        return int(memory) if memory else None
+
+    def _function_setting(self, logical_id: str, name: str) -> Any:
+        """The function's own property, else the template's Globals, as SAM merges them."""
         properties = self.resources[logical_id]["Properties"]
-        return int(properties.get("Timeout", self.document.get("Globals", {}).get("Function", {}).get("Timeout", 3)))
+        return properties.get(name, self.document.get("Globals", {}).get("Function", {}).get(name))
 
 
 def local_template(overrides: dict[str, str] | None = None) -> Template:

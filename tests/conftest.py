@@ -15,11 +15,11 @@ import pytest
 from moto import mock_aws
 
 from localdev.dynamodb import create_tables, put_course, seed_demo_courses
+from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
 
 EVENTS = Path(__file__).parent / "events"
-FUNCTION = "CreateSectionFunction"
 
 
 def load_event(name: str = "create_section") -> dict[str, Any]:
@@ -88,12 +88,18 @@ def make_event(
     trailing_slash: bool = True,
     base64_body: bool = False,
 ) -> dict[str, Any]:
-    """A v2 event built from tests/events/create_section.json, as API Gateway would send it."""
+    """A v2 event built from tests/events/create_section.json, as API Gateway would send it.
+
+    The documented path, with its slash, arrives through the $default route, without pathParameters;
+    the form without the slash through the explicit route, with them.
+    """
     event = copy.deepcopy(load_event())
     path = f"/api/v2/course/{course}/section" + ("/" if trailing_slash else "")
     event["rawPath"] = path
     event["requestContext"]["http"]["path"] = path
-    event["pathParameters"] = {"id": course}
+    if not trailing_slash:
+        event["routeKey"] = event["requestContext"]["routeKey"] = "POST /api/v2/course/{id}/section"
+        event["pathParameters"] = {"id": course}
     event["body"] = body
     event["isBase64Encoded"] = base64_body
     event["headers"] = {k: v for k, v in event["headers"].items() if k != "content-type"}

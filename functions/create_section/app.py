@@ -21,7 +21,7 @@ from sections.authorization import authenticated_caller, authorize_course_manage
 from sections.idempotency_key import IDEMPOTENCY_HEADER, parse_idempotency_key
 from sections.models import SECTION_FIELDS
 from sections.observability import logger, metrics, traced
-from sections.problems import Problem, RouteNotFound, problem_document
+from sections.problems import MethodNotAllowed, Problem, RouteNotFound, problem_document
 from sections.request_body import parse_create_section_request
 from sections.resolver import APIGatewayHttpResolver, Response
 from sections.wiring import dependencies
@@ -31,9 +31,9 @@ PROBLEM_JSON = "application/problem+json"
 app = APIGatewayHttpResolver()
 
 
-# API Gateway sends both forms to the one route template.yaml declares (it cannot end in "/").
-# Unlike its REST resolver, Powertools' HTTP API resolver matches paths exactly, so both are listed;
-# the documented form is the one with the slash. The metadata feeds `make openapi`, never a request.
+# The form without the slash arrives on its own route; the documented one, with the slash, through
+# the API's $default route (an HTTP API cannot declare a route ending in "/", nor ignores the slash).
+# Powertools matches rawPath exactly either way, so both are listed. The metadata feeds `make openapi`.
 @app.post(
     "/api/v2/course/<id>/section/",
     status_code=201,
@@ -112,7 +112,27 @@ def unexpected_error(error: Exception) -> Response[str]:
 
 @app.not_found
 def route_not_found(_: Exception) -> Response[str]:
-    return _problem_response(RouteNotFound("No such route."))
+    return _problem_response(_unrouted_request())
+
+
+def _unrouted_request() -> Problem:
+    """The $default route delivers every request no other route takes: 405 for a path of ours, else 404."""
+    path = app.current_event.path
+    # Powertools keeps its routes in these two lists; tests/unit/test_routes.py pins their use.
+    routes = app._static_routes + app._dynamic_routes
+    allowed = sorted({route.method for route in routes if route.rule.match(path)})
+    return MethodNotAllowed(allowed) if allowed else RouteNotFound("No such route.")
+
+
+def methods_are_case_sensitive(app: APIGatewayHttpResolver, next_middleware: Any) -> Any:
+    """Powertools upper-cases the method before matching; HTTP methods are case-sensitive (RFC 9110), as API Gateway's routes are."""
+    method = app.current_event.request_context.http.method
+    if method != method.upper():
+        raise _unrouted_request()
+    return next_middleware(app)
+
+
+app.use(middlewares=[methods_are_case_sensitive])
 
 
 def _problem_response(problem: Problem) -> Response[str]:

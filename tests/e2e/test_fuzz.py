@@ -20,15 +20,7 @@ from tests.e2e.conftest import mint
 
 pytestmark = pytest.mark.e2e
 
-CHECKS = ",".join(
-    [
-        "not_a_server_error",
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_schema_conformance",
-        "response_headers_conformance",
-    ]
-)
+PHASES = "examples,coverage,fuzzing,stateful"
 
 
 def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory):
@@ -42,6 +34,8 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory
         token = mint("--sub", "fuzzer", "--group", "fuzz-admins")
         command = [
             str(Path(sys.executable).with_name("schemathesis")),
+            "--config-file",
+            str(Path(__file__).with_name("schemathesis.toml")),
             "run",
             str(ROOT / "docs" / "openapi.json"),
             "--url",
@@ -49,7 +43,9 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory
             "--header",
             f"Authorization: Bearer {token}",
             "--checks",
-            CHECKS,
+            "all",
+            "--phases",
+            PHASES,
             "--max-examples",
             os.environ.get("FUZZ_EXAMPLES", "200"),
             "--seed",

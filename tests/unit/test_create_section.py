@@ -203,9 +203,41 @@ def test_base64_encoded_body(dynamodb, lambda_context):
     assert (status, created["name"]) == (201, "Encoded")
 
 
-def test_unknown_route_is_a_problem_404(dynamodb, lambda_context):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/course/1/lessons",
+        "/api/v2/course/1/section//",
+        "/api/v2/course//section/",
+        "/",
+        "/api/v2/course/1/section/x/y",
+    ],
+)
+def test_what_default_delivers_on_an_unknown_path_is_a_problem_404(dynamodb, lambda_context, path):
     event = make_event()
-    event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/v2/course/1/lessons"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    status, headers, body = call(event, lambda_context)
+    assert_problem(status, headers, body, 404)
+    assert body["type"] == "urn:course-api:problem:not-found"
+    assert section_items(dynamodb) == []
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "TRACE", "post", "Post"])
+def test_a_known_path_with_another_method_is_405_with_allow(dynamodb, lambda_context, method):
+    for trailing_slash in (True, False):
+        event = make_event(trailing_slash=trailing_slash)
+        event["requestContext"]["http"]["method"] = method
+        status, headers, body = call(event, lambda_context)
+        assert_problem(status, headers, body, 405)
+        assert headers["Allow"] == "POST"
+        assert body["type"] == "urn:course-api:problem:method-not-allowed"
+    assert section_items(dynamodb) == []
+
+
+def test_a_lowercase_method_on_an_unknown_path_is_404(dynamodb, lambda_context):
+    event = make_event()
+    event["requestContext"]["http"]["method"] = "get"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/elsewhere"
     assert_problem(*call(event, lambda_context), 404)
 
 

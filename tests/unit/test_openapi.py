@@ -1,9 +1,17 @@
 """docs/openapi.json is what the code generates now (regenerate with `make openapi`)."""
 
 import json
+import re
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from localdev.openapi import openapi_document
+from sections.idempotency_key import HEADER_PATTERN, parse_idempotency_key
+from sections.models import NAME_PATTERN, CreateSectionRequest
+from sections.problems import InvalidRequest
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
@@ -29,3 +37,42 @@ def test_openapi_documents_the_contract():
     request = document["components"]["schemas"]["CreateSectionRequest"]
     assert request["additionalProperties"] is False
     assert request["required"] == ["name"]
+    assert request["properties"]["lessons_order"]["items"] == {"type": "integer", "minimum": 1, "maximum": 2**53 - 1}
+    assert (request["properties"]["drip_delay"]["minimum"], request["properties"]["drip_delay"]["maximum"]) == (
+        0,
+        2**31 - 1,
+    )
+
+
+# Whitespace, controls, quotes, backslashes and the rest: where the pattern and the code could part.
+_EDGY_TEXT = st.text(st.sampled_from([*'ab \t\n\x0b\x85\xa0\u2028\u3000\ufeff\x00\x1f\x7f\x9f"\\~!é']), max_size=6)
+
+
+@given(
+    st.one_of(
+        _EDGY_TEXT,
+        st.text(max_size=300),
+        st.builds(lambda n, pad: " " * pad + "x" * n, st.integers(250, 260), st.integers(0, 3)),
+    )
+)
+def test_the_published_name_pattern_accepts_exactly_what_the_model_accepts(name):
+    try:
+        CreateSectionRequest(name=name)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert bool(re.fullmatch(NAME_PATTERN, name)) is accepted
+
+
+@given(
+    st.one_of(
+        _EDGY_TEXT, st.text(st.characters(max_codepoint=127), max_size=260), st.builds(lambda s: f'"{s}"', _EDGY_TEXT)
+    )
+)
+def test_the_published_idempotency_key_pattern_accepts_exactly_what_the_server_accepts(header):
+    try:
+        parse_idempotency_key(header)
+        accepted = True
+    except InvalidRequest:
+        accepted = False
+    assert bool(re.fullmatch(HEADER_PATTERN, header)) is accepted

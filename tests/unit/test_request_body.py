@@ -46,7 +46,9 @@ def test_dripped_at_is_normalised_to_utc(raw, expected):
     [
         ({"name": "x", "drip_delay": True}, "drip_delay"),
         ({"name": "x", "drip_delay": "5"}, "drip_delay"),
-        ({"name": "x", "drip_delay": 5.0}, "drip_delay"),
+        ({"name": "x", "drip_delay": 5.5}, "drip_delay"),
+        ({"name": "x", "lessons_order": [1, 2.5]}, "lessons_order[1]"),
+        ({"name": "x", "lessons_order": [1, 1.0]}, "lessons_order"),
         ({"name": "x", "drip_delay": -1}, "drip_delay"),
         ({"name": "x", "drip_delay": 2**31}, "drip_delay"),
         ({"name": "x", "lessons_order": [1, True]}, "lessons_order[1]"),
@@ -173,3 +175,10 @@ def test_form_typed_json_object_is_read_as_json():
 def test_form_body_with_invalid_utf8_is_400():
     with pytest.raises(InvalidRequest):
         parse(base64.b64encode(b"name=\xff\xfe").decode(), FORM, is_base64_encoded=True)
+
+
+def test_whole_numbers_written_with_a_fraction_are_integers_as_in_json_schema():
+    """JSON Schema's "integer" takes 5.0, and JSON cannot tell 5.0 from 5: the published schema and the server agree."""
+    request = parse(json.dumps({"name": "x", "drip_delay": 5.0, "lessons_order": [3.0, 1]}))
+    assert (request.drip_delay, request.lessons_order) == (5, [3, 1])
+    assert all(type(value) is int for value in [request.drip_delay, *request.lessons_order])

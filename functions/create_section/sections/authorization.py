@@ -7,10 +7,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sections.models import MAX_SAFE_INTEGER
 from sections.problems import FieldError, InvalidRequest, NotAuthenticated, NotCourseManager
 
 _COURSE_ROLE = re.compile(r"course:([1-9][0-9]*):(manager|creator)")
-MAX_COURSE_ID = 2**53 - 1
+MAX_COURSE_ID = MAX_SAFE_INTEGER
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON client can represent exactly
 MAX_DRIP_DELAY = 2**31 - 1
 MAX_LESSONS = 1000
+MAX_NAME_LENGTH = 255
+
+# A name as the model takes it, as one pattern for the published schema: Unicode White_Space is
+# trimmed from both ends (pydantic's strip_whitespace), then 1 to MAX_NAME_LENGTH characters with
+# no control character (category Cc). ECMA-262 syntax, which Python's re reads the same way.
+_TRIMMED = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+NAME_PATTERN = (
+    f"^[{_TRIMMED}]*[^{_TRIMMED}{_CONTROL}]"
+    f"(?:[^{_CONTROL}]{{0,{MAX_NAME_LENGTH - 2}}}[^{_TRIMMED}{_CONTROL}])?[{_TRIMMED}]*$"
+)
 
 
 def _reject_control_characters(value: str) -> str:
@@ -38,6 +49,13 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _whole_number(value: Any) -> Any:
+    """19517.0 is the integer 19517 to JSON Schema, and JSON cannot tell them apart; 5.5, true and "5" stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _reject_duplicates(values: list[int]) -> list[int]:
     if len(set(values)) != len(values):
         raise ValueError("must not contain duplicate lesson ids")
@@ -46,11 +64,13 @@ def _reject_duplicates(values: list[int]) -> list[int]:
 
 SectionName = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
     AfterValidator(_reject_control_characters),
+    WithJsonSchema({"type": "string", "pattern": NAME_PATTERN}),
 ]
 DrippedAt = Annotated[datetime | None, BeforeValidator(_parse_date_time), AfterValidator(_as_utc)]
-LessonId = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER)]
+# Field before the validator: the other way round, pydantic publishes `ge`/`le` instead of minimum/maximum.
+LessonId = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER), BeforeValidator(_whole_number)]
 LessonsOrder = Annotated[
     list[LessonId],
     Field(max_length=MAX_LESSONS, json_schema_extra={"uniqueItems": True}),
@@ -65,7 +85,7 @@ class CreateSectionRequest(BaseModel):
 
     name: SectionName
     dripped_at: DrippedAt = None
-    drip_delay: Annotated[int, Field(ge=0, le=MAX_DRIP_DELAY)] = 0
+    drip_delay: Annotated[int, Field(ge=0, le=MAX_DRIP_DELAY), BeforeValidator(_whole_number)] = 0
     lessons_order: LessonsOrder = Field(default_factory=list)
     id: Any = Field(default=None, exclude=True, json_schema_extra={"readOnly": True, "description": "Ignored."})
 

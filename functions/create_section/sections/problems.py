@@ -45,6 +45,13 @@ class RouteNotFound(Problem):
     status, slug, title = 404, "not-found", "Not Found"
 
 
+class MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method Not Allowed"
+
+    def __init__(self, allowed: list[str]):
+        super().__init__(f"This resource answers {', '.join(allowed)} only.", headers={"Allow": ", ".join(allowed)})
+
+
 class InvalidRequest(Problem):
     status, slug, title = 400, "invalid-request", "Bad Request"
 

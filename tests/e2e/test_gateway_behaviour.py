@@ -1,0 +1,195 @@
+"""What API Gateway answers itself, shown over real HTTP through `localdev serve` (what `make dev` runs).
+
+Each behaviour's AWS source is in ../shared/AWS-FACTS.md; localdev/gateway.py cites them too.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from localdev.processes import localdev_process
+from tests.e2e.conftest import mint
+
+pytestmark = pytest.mark.e2e
+
+SECTION = "/api/v2/course/1/section/"
+
+
+def manager_headers(target) -> dict[str, str]:
+    return {"Authorization": f"Bearer {target.token()}", "Content-Type": "application/json"}
+
+
+def test_the_readme_url_and_the_form_without_slash_both_create(local_only):
+    for path in (SECTION, SECTION.rstrip("/")):
+        response = requests.post(
+            local_only.url(path), json={"name": "Both forms"}, headers=manager_headers(local_only), timeout=30
+        )
+        assert response.status_code == 201, path
+        assert response.json()["name"] == "Both forms"
+        assert response.headers["Location"] == f"/api/v2/course/1/section/{response.json()['id']}/"
+
+
+def test_a_double_slash_gets_what_the_matcher_says_aws_answers(local_only):
+    """`/section//` matches no explicit route, so `$default` takes it: the function's 404 problem."""
+    response = requests.post(
+        local_only.url(SECTION + "/"), json={"name": "x"}, headers=manager_headers(local_only), timeout=30
+    )
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:course-api:problem:not-found"
+
+
+def test_percent_encoded_paths_are_decoded_before_matching(local_only):
+    response = requests.post(
+        local_only.url("/api/v2/course/%31/sec%74ion/"),
+        json={"name": "Decoded"},
+        headers=manager_headers(local_only),
+        timeout=30,
+    )
+    assert response.status_code == 201
+    assert response.headers["Location"].startswith("/api/v2/course/1/section/")
+
+
+def test_apigw_requestid_is_the_request_id_the_function_saw(local_only):
+    response = requests.post(
+        local_only.url(SECTION), json={"name": ""}, headers=manager_headers(local_only), timeout=30
+    )
+    assert response.status_code == 400
+    assert response.headers["apigw-requestid"] == response.json()["request_id"]
+
+
+def test_request_line_and_headers_over_10240_bytes_are_refused(local_only):
+    headers = {**manager_headers(local_only), "X-Padding": "a" * 10_240}
+    response = requests.post(local_only.url(SECTION), json={"name": "x"}, headers=headers, timeout=30)
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Too Long"}
+
+
+def test_a_form_body_that_base64_inflates_past_6_mb_never_reaches_the_function(local_only):
+    headers = {**manager_headers(local_only), "Content-Type": "application/x-www-form-urlencoded"}
+    response = requests.post(local_only.url(SECTION), data=b"name=" + b"a" * 4_800_000, headers=headers, timeout=60)
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Too Long"}
+
+
+def test_a_body_over_10_mb_is_refused_by_the_gateway(local_only):
+    response = requests.post(
+        local_only.url(SECTION), data=b"a" * (10 * 1024 * 1024 + 1), headers=manager_headers(local_only), timeout=60
+    )
+    assert response.status_code == 413
+    assert "10485760" in response.text
+
+
+def test_authorizer_401_carries_www_authenticate_as_aws_sends_it(local_only):
+    missing = requests.post(local_only.url(SECTION), json={"name": "x"}, timeout=30)
+    assert (missing.status_code, missing.json()) == (401, {"message": "Unauthorized"})
+    assert missing.headers["www-authenticate"] == "Bearer"
+    expired = requests.post(
+        local_only.url(SECTION),
+        json={"name": "x"},
+        headers={"Authorization": f"Bearer {local_only.token('--expires-in', '-60')}"},
+        timeout=30,
+    )
+    assert expired.status_code == 401
+    assert expired.headers["www-authenticate"].startswith('Bearer scope="" error="invalid_token" error_description="')
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+def test_a_known_path_with_another_method_is_405_with_allow(local_only, method):
+    response = requests.request(method, local_only.url(SECTION), headers=manager_headers(local_only), timeout=30)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert response.json()["type"] == "urn:course-api:problem:method-not-allowed"
+
+
+def test_methods_are_case_sensitive(local_only):
+    """`post` is not `POST` (RFC 9110); requests upper-cases methods, so this one goes out by hand."""
+    host, port = urlsplit(local_only.base_url).hostname, urlsplit(local_only.base_url).port
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    connection.request("post", SECTION, body=b'{"name": "x"}', headers=manager_headers(local_only))
+    response = connection.getresponse()
+    assert response.status == 405
+    assert response.getheader("Allow") == "POST"
+    assert json.loads(response.read())["status"] == 405
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def wildcard_cors_api(tmp_path_factory) -> Iterator[str]:
+    os.environ.setdefault("LOCALDEV_HOME", str(tmp_path_factory.mktemp("cors-home")))
+    overrides = "CorsAllowedOrigins=https://*.example.com,http://localhost:5173"
+    with localdev_process("serve", "--port", "0", "--dynamodb-port", "0", "--parameter-overrides", overrides) as server:
+        yield server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
+
+
+def test_cors_origin_wildcards_are_honoured(wildcard_cors_api):
+    token = mint("--sub", "cors", "--group", "course:1:manager")
+    headers = {"Authorization": f"Bearer {token}", "Origin": "https://app.example.com"}
+    granted = requests.post(wildcard_cors_api + SECTION, json={"name": "CORS"}, headers=headers, timeout=30)
+    assert granted.status_code == 201
+    assert granted.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    refused = requests.post(
+        wildcard_cors_api + SECTION,
+        json={"name": "CORS"},
+        headers={**headers, "Origin": "https://app.example.org"},
+        timeout=30,
+    )
+    assert refused.status_code == 201
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    preflight = requests.options(
+        wildcard_cors_api + SECTION,
+        headers={"Origin": "https://a.example.com", "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://a.example.com"
+
+
+@pytest.fixture
+def silent_dynamodb() -> Iterator[str]:
+    """A DynamoDB endpoint that accepts connections and never answers: the function waits on it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    listener.close()
+    for connection in held:
+        connection.close()
+
+
+def test_a_function_past_its_timeout_is_killed_answered_500_and_its_environment_discarded(
+    silent_dynamodb, tmp_path_factory
+):
+    os.environ.setdefault("LOCALDEV_HOME", str(tmp_path_factory.mktemp("timeout-home")))
+    arguments = ["--port", "0", "--dynamodb-endpoint", silent_dynamodb, "--workers", "1"]
+    with localdev_process("serve", *arguments, "--parameter-overrides", "FunctionTimeout=1") as server:
+        url = server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
+        headers = {"Authorization": f"Bearer {mint('--sub', 't', '--group', 'course:1:manager')}"}
+        for _ in range(2):
+            response = requests.post(url + SECTION, json={"name": "Slow"}, headers=headers, timeout=30)
+            assert response.status_code == 500
+            assert response.json() == {"message": "Internal Server Error"}
+        output = server.output()
+    assert output.count("Task timed out after 1.00 seconds") == 2
+    # Lambda discards a timed-out environment: the second request initialised a fresh runtime.
+    assert output.count("INIT START") == 2, output[-3000:]

@@ -1,0 +1,189 @@
+"""The local gateway answers what API Gateway answers itself, with a recording stand-in for the function.
+
+Each behaviour's AWS source is in ../shared/AWS-FACTS.md ("What the gateway itself answers",
+"Limits", "Which bodies arrive as text", "CORS", "Percent-encoding").
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from localdev.authorizer import JwtAuthorizer
+from localdev.gateway import INVOCATION_PAYLOAD_LIMIT, PAYLOAD_LIMIT, LocalHttpApi
+from localdev.keys import LocalKeys
+from localdev.lambda_workers import Invocation
+from localdev.template import local_template
+
+SECTION = "/api/v2/course/1/section/"
+CREATED = json.dumps({"statusCode": 201, "headers": {"Content-Type": "application/json"}, "body": '{"id":1}'})
+
+
+class RecordingFunction:
+    def __init__(self, answer: Invocation | Exception):
+        self.answer = answer
+        self.events: list[dict] = []
+
+    def __call__(self, function: str, event: dict, wait: float) -> Invocation:
+        self.events.append(event)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+@pytest.fixture
+def keys(tmp_path):
+    return LocalKeys(tmp_path).ensure()
+
+
+@pytest.fixture
+def token(keys):
+    return keys.mint(sub="s", groups=["course:1:manager"], roles_claim="cognito:groups")
+
+
+def gateway(keys, answer=None, **overrides):
+    function = RecordingFunction(answer or Invocation(CREATED.encode()))
+    api = LocalHttpApi(local_template(overrides), JwtAuthorizer.from_environment(keys), function, log=lambda _: None)
+    return api, function
+
+
+def headers_of(response):
+    return {name.lower(): value for name, value in response.headers}
+
+
+def send(api, token, method="POST", path=SECTION, body=b'{"name":"x"}', headers=(), content_type="application/json"):
+    request_headers = [("Authorization", f"Bearer {token}"), ("Content-Type", content_type), *headers]
+    return api.handle(method, path, request_headers, body)
+
+
+def test_the_slashed_path_reaches_the_function_through_default(keys, token):
+    api, function = gateway(keys)
+    response = send(api, token)
+    assert (response.status, response.body) == (201, b'{"id":1}')
+    (event,) = function.events
+    assert event["routeKey"] == "$default"
+    assert "pathParameters" not in event
+    assert event["rawPath"] == SECTION
+    assert headers_of(response)["apigw-requestid"] == event["requestContext"]["requestId"]
+
+
+def test_the_explicit_route_carries_path_parameters(keys, token):
+    api, function = gateway(keys)
+    send(api, token, path="/api/v2/course/%31/section")
+    (event,) = function.events
+    assert event["routeKey"] == "POST /api/v2/course/{id}/section"
+    assert event["pathParameters"] == {"id": "1"}
+    assert event["rawPath"] == event["requestContext"]["http"]["path"] == "/api/v2/course/1/section"
+
+
+def test_no_token_is_401_with_the_bearer_challenge_and_no_invocation(keys):
+    api, function = gateway(keys)
+    response = api.handle("POST", SECTION, [("Content-Type", "application/json")], b"{}")
+    assert response.status == 401
+    assert json.loads(response.body) == {"message": "Unauthorized"}
+    assert headers_of(response)["www-authenticate"] == "Bearer"
+    assert function.events == []
+
+
+def test_a_bad_token_is_401_with_invalid_token(keys):
+    api, function = gateway(keys)
+    response = send(api, "not-a-jwt")
+    assert response.status == 401
+    assert headers_of(response)["www-authenticate"].startswith(
+        'Bearer scope="" error="invalid_token" error_description="'
+    )
+    assert function.events == []
+
+
+def test_request_line_and_headers_over_10240_bytes_never_reach_the_function(keys, token):
+    api, function = gateway(keys)
+    response = send(api, token, headers=[("X-Padding", "a" * 10_240)])
+    assert response.status == 413
+    assert function.events == []
+    assert send(api, token, headers=[("X-Padding", "a" * 8_000)]).status == 201
+
+
+def test_a_body_over_10_mb_is_refused_by_the_gateway(keys, token):
+    api, function = gateway(keys)
+    response = send(api, token, body=b"a" * (PAYLOAD_LIMIT + 1))
+    assert response.status == 413
+    assert b"10485760" in response.body
+    assert function.events == []
+
+
+def test_an_event_over_lambdas_6_mb_never_reaches_the_function_counting_base64(keys, token):
+    """A 4.8 MB form body is 6.4 MB once base64-encoded in the event: refused. The same as JSON is text: invoked."""
+    api, function = gateway(keys)
+    body = b"name=" + b"a" * 4_800_000
+    assert len(base64.b64encode(body)) > INVOCATION_PAYLOAD_LIMIT > len(body)
+    form = send(api, token, body=body, content_type="application/x-www-form-urlencoded")
+    assert form.status == 413
+    assert json.loads(form.body) == {"message": "Request Too Long"}
+    assert function.events == []
+    send(api, token, body=body)  # application/json: sent as text, under 6 MB
+    assert len(function.events) == 1
+
+
+def test_a_function_error_or_timeout_is_500_from_the_gateway(keys, token):
+    for answer in (
+        Invocation(b"Task timed out after 1.00 seconds", failed=True, timed_out=True),
+        Invocation(b"{}", failed=True),
+    ):
+        api, _ = gateway(keys, answer)
+        response = send(api, token)
+        assert response.status == 500
+        assert json.loads(response.body) == {"message": "Internal Server Error"}
+
+
+def test_past_the_30_second_integration_limit_the_gateway_answers_503(keys, token):
+    api, _ = gateway(keys, TimeoutError())
+    response = send(api, token)
+    assert response.status == 503
+    assert json.loads(response.body) == {"message": "Service Unavailable"}
+
+
+def test_an_answer_without_status_code_is_200_with_the_json_as_body(keys, token):
+    api, _ = gateway(keys, Invocation(b'{"hello": "world"}'))
+    response = send(api, token)
+    assert response.status == 200
+    assert json.loads(response.body) == {"hello": "world"}
+    assert headers_of(response)["content-type"] == "application/json"
+
+
+def test_cors_headers_of_the_function_are_dropped_and_the_gateway_grants_its_own(keys, token):
+    answer = json.dumps(
+        {
+            "statusCode": 201,
+            "headers": {"Access-Control-Allow-Origin": "*", "access-control-allow-credentials": "true"},
+            "body": "",
+        }
+    )
+    api, _ = gateway(keys, Invocation(answer.encode()), CorsAllowedOrigins="https://*.example.com")
+    granted = send(api, token, headers=[("Origin", "https://app.example.com")])
+    assert [name for name, _ in granted.headers if name.lower() == "access-control-allow-origin"] == [
+        "Access-Control-Allow-Origin"
+    ]
+    assert headers_of(granted)["access-control-allow-origin"] == "https://app.example.com"
+    assert "access-control-allow-credentials" not in headers_of(granted)
+    refused = send(api, token, headers=[("Origin", "https://evil.example.org")])
+    assert not [name for name, _ in refused.headers if name.lower().startswith("access-control-")]
+
+
+def test_preflight_honours_origin_wildcards(keys):
+    api, function = gateway(keys, CorsAllowedOrigins="https://*.example.com")
+    preflight = [("Origin", "https://a.example.com"), ("Access-Control-Request-Method", "POST")]
+    response = api.handle("OPTIONS", SECTION, preflight, b"")
+    assert response.status == 204
+    assert headers_of(response)["access-control-allow-origin"] == "https://a.example.com"
+    assert function.events == []
+
+
+def test_unmatched_requests_are_404_without_invocation_when_no_default_route(keys, token, monkeypatch):
+    api, function = gateway(keys)
+    api.routes = [route for route in api.routes if not route.is_default]
+    response = send(api, token)
+    assert response.status == 404
+    assert json.loads(response.body) == {"message": "Not Found"}
+    assert function.events == []
