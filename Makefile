@@ -19,7 +19,7 @@ SAM_BUILD_ENV := PATH="$(dir $(PYTHON313)):$$PATH" SAM_CLI_TELEMETRY=0
 RIE := .tools/aws-lambda-rie
 RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 
-.PHONY: help dev test test-fast lint checks build sam-local bench load fuzz openapi deploy deploy-prod clean
+.PHONY: help dev test test-fast lint checks build build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
 
 help:
 	@echo "make dev        start the local API (127.0.0.1:3000) and embedded DynamoDB (127.0.0.1:8000)"
@@ -82,12 +82,18 @@ build: .venv-sam/.installed
 	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build: python3.13 is not installed" >&2; else \
 		$(SAM_BUILD_ENV) $(SAM) build --parallel; fi
 
+# The sam-local layer adds PyJWT. SAM's build cache keys a layer on its source folder only, so this
+# build has build and cache folders of its own: a later deploy build can never reuse its output.
+SAMLOCAL_DIR := .aws-sam/samlocal
+build-samlocal: .venv-sam/.installed
+	$(SAM_BUILD_ENV) LAYER_EXTRAS=samlocal $(SAM) build --build-dir $(SAMLOCAL_DIR)/build --cache-dir $(SAMLOCAL_DIR)/cache
+
 # Needs Docker. Start the embedded DynamoDB first in another terminal: .venv/bin/python -m localdev dynamodb
-sam-local: $(VENV)/.installed .venv-sam/.installed
+sam-local: $(VENV)/.installed build-samlocal
 	mkdir -p .localdev
 	$(PY) -m localdev sam-env > .localdev/sam-env.json
-	$(SAM_BUILD_ENV) LAYER_EXTRAS=samlocal $(SAM) build
-	$(SAM_BUILD_ENV) $(SAM) local start-api --env-vars .localdev/sam-env.json --docker-network host
+	$(SAM_BUILD_ENV) $(SAM) local start-api --template $(SAMLOCAL_DIR)/build/template.yaml \
+		--env-vars .localdev/sam-env.json --docker-network host
 
 bench: $(VENV)/.installed build
 	$(PY) -m bench
@@ -104,7 +110,9 @@ openapi: $(VENV)/.installed
 deploy: build
 	$(SAM_BUILD_ENV) $(SAM) deploy
 
-deploy-prod: build
+# Built with the prod config too ([prod.build.parameters]: no build cache).
+deploy-prod: .venv-sam/.installed
+	$(SAM_BUILD_ENV) $(SAM) build --config-env prod
 	$(SAM_BUILD_ENV) $(SAM) deploy --config-env prod
 
 clean:

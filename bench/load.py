@@ -22,6 +22,7 @@ import requests
 from localdev.cli import _roles_claim
 from localdev.keys import LocalKeys
 from localdev.processes import localdev_process
+from localdev.template import local_template
 
 USERS = int(os.environ.get("LOAD_USERS", "8"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
@@ -57,7 +58,10 @@ def main() -> int:
         else:
             server = stack.enter_context(localdev_process("serve", "--port", "0", "--dynamodb-port", "0"))
             base_url = server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
-            token = LocalKeys().mint(sub="load-user", groups=["course:1:manager"], roles_claim=_roles_claim())
+            scopes = local_template().authorizer_scopes()
+            token = LocalKeys().mint(
+                sub="load-user", groups=["course:1:manager"], roles_claim=_roles_claim(), scopes=scopes
+            )
         url = base_url.rstrip("/") + "/api/v2/course/1/section/"
         latencies: list[float] = []
         statuses: Counter[int] = Counter()

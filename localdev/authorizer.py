@@ -7,7 +7,7 @@ identity provider (a Cognito user pool, Auth0, ...) so real tokens work locally 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jwt
@@ -51,15 +51,35 @@ class JwtAuthorizer:
             issuer, audiences, lambda token: claims_from_jwks_document(token, jwks, issuer=issuer, audiences=audiences)
         )
 
-    def authorize(self, authorization_header: str | None) -> dict[str, str]:
-        """The claims as API Gateway passes them to the function; Unauthorized for its 401."""
+    def authorize(self, authorization_header: str | None, scopes: Iterable[str] = ()) -> dict[str, str]:
+        """The claims as API Gateway passes them to the function; AuthorizerRefused for its 401 or 403.
+
+        With route scopes, the token must carry at least one of them in its `scope` (space-separated)
+        or `scp` claim (AWS, "Controlling access to HTTP APIs with JWT authorizers").
+        """
         token = bearer_token(authorization_header)
         if token is None:
-            raise Unauthorized(NO_TOKEN_CHALLENGE)
+            raise AuthorizerRefused(401, "Unauthorized", NO_TOKEN_CHALLENGE)
         try:
-            return self._verify(token)
+            claims = self._verify(token)
         except TokenRejected as rejected:
-            raise Unauthorized(invalid_token_challenge(str(rejected))) from None
+            raise AuthorizerRefused(401, "Unauthorized", invalid_token_challenge(str(rejected))) from None
+        required = set(scopes)
+        if required and not required & set(token_scopes(claims)):
+            challenge = f'Bearer scope="{" ".join(sorted(required))}" error="insufficient_scope"'
+            raise AuthorizerRefused(403, "Forbidden", challenge + ' error_description="the token lacks the scope"')
+        return claims
+
+
+def token_scopes(claims: dict[str, str]) -> list[str]:
+    """The token's scopes from its flattened claims: `scope` is space-separated, `scp` an array ("[a b]")."""
+    scopes = claims.get("scope", "").split()
+    scp = claims.get("scp", "")
+    if scp.startswith("[") and scp.endswith("]"):
+        scopes += scp[1:-1].split()
+    elif scp:
+        scopes.append(scp)
+    return scopes
 
 
 # The challenges API Gateway's JWT authorizer sends with its 401 (AWS, "Troubleshooting issues with
@@ -73,9 +93,11 @@ def invalid_token_challenge(description: str) -> str:
     return f'Bearer scope="" error="invalid_token" error_description="{quoted}"'
 
 
-class Unauthorized(Exception):
-    """API Gateway's 401 {"message":"Unauthorized"}; the function never runs."""
+class AuthorizerRefused(Exception):
+    """The JWT authorizer's own answer: 401 {"message":"Unauthorized"} or 403 {"message":"Forbidden"}; the function never runs."""
 
-    def __init__(self, www_authenticate: str):
+    def __init__(self, status: int, message: str, www_authenticate: str):
         super().__init__(www_authenticate)
+        self.status = status
+        self.message = message
         self.www_authenticate = www_authenticate

@@ -41,6 +41,7 @@ def cmd_token(args: argparse.Namespace) -> int:
         expires_in=args.expires_in,
         audience=args.audience,
         issuer=args.issuer,
+        scopes=[] if args.no_scope else args.scope or local_template().authorizer_scopes(),
     )
     print(token)
     return 0
@@ -127,7 +128,12 @@ def _parameter_overrides(text: str) -> dict[str, str]:
 
 
 def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> str:
-    token = keys.mint(sub="local-user", groups=["course:1:manager"], roles_claim=_roles_claim())
+    token = keys.mint(
+        sub="local-user",
+        groups=["course:1:manager"],
+        roles_claim=_roles_claim(),
+        scopes=local_template().authorizer_scopes(),
+    )
     local_keys = issuer == LOCAL_ISSUER
     curl = (
         f"curl -i -X POST {url}/api/v2/course/1/section/ \\\n"
@@ -195,6 +201,8 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--expires-in", type=int, default=3600, help="seconds; negative makes an expired token")
     token.add_argument("--audience", default=LOCAL_AUDIENCE)
     token.add_argument("--issuer", default=LOCAL_ISSUER)
+    token.add_argument("--scope", action="append", help="repeat for more; default: what the routes require")
+    token.add_argument("--no-scope", action="store_true", help="no scope claim, like a Cognito ID token")
     token.set_defaults(run=cmd_token)
 
     seed = commands.add_parser("seed-course", help="add or replace a course in the running local DynamoDB")

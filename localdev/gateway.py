@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from localdev.authorizer import JwtAuthorizer, Unauthorized
+from localdev.authorizer import AuthorizerRefused, JwtAuthorizer, token_scopes
 from localdev.lambda_workers import Invocation
 from localdev.routes import RouteMatch, decoded_path, match_route
 from localdev.template import Template
@@ -68,6 +68,7 @@ class LocalHttpApi:
         self.default_authorizer = auth.get("DefaultAuthorizer")
         sources = auth.get("Authorizers", {}).get(self.default_authorizer, {}).get("IdentitySource", "")
         self.identity_header = sources.rsplit(".", 1)[-1].lower() if sources else "authorization"
+        self.scopes = template.authorizer_scopes(self.default_authorizer) if self.default_authorizer else []
         self.authorizer = authorizer
         self.invoke = invoke
         self.log = log
@@ -76,45 +77,59 @@ class LocalHttpApi:
     # ---- one request ----
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> HttpResponse:
         request_id = base64.urlsafe_b64encode(uuid.uuid4().bytes[:12]).decode()
-        response = self._respond(method, target, headers, body, request_id)
+        request_size = len(f"{method} {target} HTTP/1.1") + sum(len(name) + len(value) for name, value in headers)
+        if request_size > REQUEST_LINE_AND_HEADERS_LIMIT:
+            response = gateway_message(413, "Request Too Long")
+        elif len(body) > PAYLOAD_LIMIT:
+            response = content_length_exceeded()
+        else:
+            lowered = _lowercase_headers(headers)
+            origin = lowered.get("origin")
+            if method == "OPTIONS" and origin and "access-control-request-method" in lowered and self.cors:
+                response = self._preflight(origin, lowered)
+            else:
+                response = self._with_cors(self._route(method, target, headers, lowered, body, request_id), origin)
         response.headers.append(("apigw-requestid", request_id))
         return response
 
-    def _respond(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, request_id: str
+    def _route(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        lowered: dict[str, str],
+        body: bytes,
+        request_id: str,
     ) -> HttpResponse:
-        request_size = len(f"{method} {target} HTTP/1.1") + sum(len(name) + len(value) for name, value in headers)
-        if request_size > REQUEST_LINE_AND_HEADERS_LIMIT:
-            return gateway_message(413, "Request Too Long")
-        if len(body) > PAYLOAD_LIMIT:
-            return content_length_exceeded()
         split = urlsplit(target)
         path = decoded_path(split.path)
-        lowered = _lowercase_headers(headers)
-        origin = lowered.get("origin")
-        if method == "OPTIONS" and origin and "access-control-request-method" in lowered and self.cors:
-            return self._preflight(origin, lowered)
         matched = match_route(self.routes, method, path)
         if matched is None:
-            return self._with_cors(gateway_message(404, "Not Found"), origin)
+            return gateway_message(404, "Not Found")
         claims = None
         if self.default_authorizer:
             try:
-                claims = self.authorizer.authorize(lowered.get(self.identity_header))
-            except Unauthorized as refused:
-                challenge = [("www-authenticate", refused.www_authenticate)]
-                return self._with_cors(gateway_message(401, "Unauthorized", challenge), origin)
+                claims = self.authorizer.authorize(lowered.get(self.identity_header), self.scopes)
+            except AuthorizerRefused as refused:
+                return gateway_message(
+                    refused.status, refused.message, [("www-authenticate", refused.www_authenticate)]
+                )
         event = self.event(matched, method, path, split.query, headers, body, claims, request_id)
+        if claims is not None and self.scopes:
+            event["requestContext"]["authorizer"]["jwt"]["scopes"] = token_scopes(claims)
         if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
-            return self._with_cors(gateway_message(413, "Request Too Long"), origin)
+            return gateway_message(413, "Request Too Long")
+        return self._invoke(matched.route.target, event)
+
+    def _invoke(self, function: str, event: dict[str, Any]) -> HttpResponse:
         try:
-            invocation = self.invoke(matched.route.target, event, self.integration_timeout)
+            invocation = self.invoke(function, event, self.integration_timeout)
         except TimeoutError:
-            return self._with_cors(gateway_message(503, "Service Unavailable"), origin)
+            return gateway_message(503, "Service Unavailable")
         if invocation.failed:
             self.log(f"function error: {invocation.payload[:200].decode(errors='replace')}")
-            return self._with_cors(gateway_message(500, "Internal Server Error"), origin)
-        return self._with_cors(lambda_response(invocation.payload), origin)
+            return gateway_message(500, "Internal Server Error")
+        return lambda_response(invocation.payload)
 
     def _preflight(self, origin: str, headers: dict[str, str]) -> HttpResponse:
         """API Gateway answers preflight itself from the API's CORS configuration; the function never runs."""

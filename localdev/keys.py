@@ -59,7 +59,9 @@ class LocalKeys:
         audience: str = LOCAL_AUDIENCE,
         issuer: str = LOCAL_ISSUER,
         extra_claims: dict[str, Any] | None = None,
+        scopes: list[str] | None = None,
     ) -> str:
+        """A token signed with the local key; `scopes` go in its `scope` claim, as in a Cognito access token."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "sub": sub,
@@ -70,6 +72,8 @@ class LocalKeys:
             roles_claim: groups,
             **(extra_claims or {}),
         }
+        if scopes:
+            claims["scope"] = " ".join(scopes)
         if audience:  # an empty audience mints a token without aud, like a Cognito access token
             claims["aud"] = audience
         private_key = self.ensure()._private_path.read_bytes()

@@ -140,6 +140,12 @@ class Template:
                     found.append(Route(f"{method} {properties['Path']}", name))
         return found
 
+    def authorizer_scopes(self, authorizer: str | None = None) -> list[str]:
+        """The scopes every route requires with this authorizer (the API's default one), conditions resolved."""
+        auth = self.http_api().get("Auth", {})
+        definition = auth.get("Authorizers", {}).get(authorizer or auth.get("DefaultAuthorizer"), {})
+        return [scope for scope in self.resolve(definition.get("AuthorizationScopes", [])) if scope is not None]
+
     def function_environment(self, logical_id: str) -> dict[str, str]:
         variables = self.resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
         return {name: str(self.resolve(value)) for name, value in variables.items()}

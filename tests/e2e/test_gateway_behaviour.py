@@ -193,3 +193,26 @@ def test_a_function_past_its_timeout_is_killed_answered_500_and_its_environment_
     assert output.count("Task timed out after 1.00 seconds") == 2
     # Lambda discards a timed-out environment: the second request initialised a fresh runtime.
     assert output.count("INIT START") == 2, output[-3000:]
+
+
+def test_a_token_without_the_required_scope_is_403_from_the_gateway(local_only):
+    """With the stack's own user pool every route requires the access-token scope; an ID token has none."""
+    id_token = local_only.token("--no-scope")
+    response = requests.post(
+        local_only.url(SECTION), json={"name": "x"}, headers={"Authorization": f"Bearer {id_token}"}, timeout=30
+    )
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+    assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
+
+
+@pytest.mark.parametrize("group", ["team,course:1:manager", "course:1:manager,team", '"course:1:manager"'])
+def test_a_group_named_like_a_role_grants_nothing(local_only, group):
+    response = requests.post(
+        local_only.url(SECTION),
+        json={"name": "x"},
+        headers={"Authorization": f"Bearer {mint('--sub', 'g', '--group', group)}"},
+        timeout=30,
+    )
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:course-api:problem:forbidden"

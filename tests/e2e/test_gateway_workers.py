@@ -45,7 +45,7 @@ def stub_api(tmp_path_factory) -> Iterator[tuple[str, str, list[str]]]:
     )
     server = make_http_server(api, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    token = keys.mint(sub="s", groups=[], roles_claim="cognito:groups")
+    token = keys.mint(sub="s", groups=[], roles_claim="cognito:groups", scopes=template.authorizer_scopes())
     yield f"http://127.0.0.1:{server.server_address[1]}", token, log
     server.shutdown()
     server.server_close()

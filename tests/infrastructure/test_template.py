@@ -178,33 +178,105 @@ def test_tables_are_protected(cloudformation):
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
 
 
-def test_alarms_notify_the_stack_topic(cloudformation):
-    alarms = resources_of(cloudformation, "AWS::CloudWatch::Alarm")
+# What each service publishes: (namespace, metric) -> the dimension sets it has data for.
+# An alarm on any other combination watches a metric with no data, and never fires.
+PUBLISHED_METRICS = {
+    # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+    ("AWS/Lambda", "Errors"): [{"FunctionName"}, {"FunctionName", "Resource"}, set()],
+    ("AWS/Lambda", "Throttles"): [{"FunctionName"}, {"FunctionName", "Resource"}, set()],
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html
+    ("AWS/ApiGateway", "5xx"): [{"ApiId"}, {"ApiId", "Stage"}, {"ApiId", "Stage", "Resource", "Method"}],
+    ("AWS/ApiGateway", "4xx"): [{"ApiId"}, {"ApiId", "Stage"}, {"ApiId", "Stage", "Resource", "Method"}],
+    ("AWS/ApiGateway", "Count"): [{"ApiId"}, {"ApiId", "Stage"}, {"ApiId", "Stage", "Resource", "Method"}],
+    ("AWS/ApiGateway", "Latency"): [{"ApiId"}, {"ApiId", "Stage"}, {"ApiId", "Stage", "Resource", "Method"}],
+    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html
+    # ThrottledRequests has data only per table *and* operation.
+    ("AWS/DynamoDB", "ThrottledRequests"): [{"TableName", "Operation"}],
+    ("AWS/DynamoDB", "ReadThrottleEvents"): [{"TableName"}, {"TableName", "GlobalSecondaryIndexName"}],
+    ("AWS/DynamoDB", "WriteThrottleEvents"): [{"TableName"}, {"TableName", "GlobalSecondaryIndexName"}],
+}
 
-    def watched(alarm):
-        properties = alarm["Properties"]
-        if "MetricName" in properties:
-            return {properties["MetricName"]}
-        return {query["MetricStat"]["Metric"]["MetricName"] for query in properties["Metrics"] if "MetricStat" in query}
 
-    assert [watched(alarm) for alarm in alarms.values()].count({"ThrottledRequests"}) == 1
-    assert set().union(*(watched(alarm) for alarm in alarms.values())) == {
-        "Errors",
-        "Throttles",
-        "5xx",
-        "Count",
-        "Latency",
-        "ThrottledRequests",
+def alarm_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    properties = alarm["Properties"]
+    if "MetricName" in properties:
+        return [properties]
+    return [query["MetricStat"]["Metric"] for query in properties["Metrics"] if "MetricStat" in query]
+
+
+def test_every_alarm_watches_a_metric_the_service_publishes(cloudformation):
+    for name, alarm in resources_of(cloudformation, "AWS::CloudWatch::Alarm").items():
+        for metric in alarm_metrics(alarm):
+            key = (metric["Namespace"], metric["MetricName"])
+            assert key in PUBLISHED_METRICS, (name, key)
+            dimensions = {dimension["Name"] for dimension in metric.get("Dimensions", [])}
+            assert dimensions in PUBLISHED_METRICS[key], (name, key, dimensions)
+
+
+def test_dynamodb_throttles_are_watched_on_both_tables_for_reads_and_writes(cloudformation):
+    (throttles,) = [
+        alarm
+        for alarm in resources_of(cloudformation, "AWS::CloudWatch::Alarm").values()
+        if any(metric["Namespace"] == "AWS/DynamoDB" for metric in alarm_metrics(alarm))
+    ]
+    watched = {(metric["MetricName"], metric["Dimensions"][0]["Value"]["Ref"]) for metric in alarm_metrics(throttles)}
+    assert watched == {
+        (metric, table)
+        for metric in ("ReadThrottleEvents", "WriteThrottleEvents")
+        for table in ("CoursesTable", "IdempotencyTable")
     }
-    (throttles,) = [alarm for alarm in alarms.values() if watched(alarm) == {"ThrottledRequests"}]
-    tables = {
-        query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
-        for query in throttles["Properties"]["Metrics"]
-        if "MetricStat" in query
-    }
-    assert tables == {"CoursesTable", "IdempotencyTable"}
-    for alarm in alarms.values():
+    (expression,) = [query["Expression"] for query in throttles["Properties"]["Metrics"] if "Expression" in query]
+    assert all(
+        f"FILL({query['Id']}, 0)" in expression for query in throttles["Properties"]["Metrics"] if "MetricStat" in query
+    )
+
+
+def test_alarms_notify_a_topic_cloudwatch_can_publish_to(cloudformation):
+    for alarm in resources_of(cloudformation, "AWS::CloudWatch::Alarm").values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    topic = cloudformation["Resources"]["AlarmTopic"]["Properties"]
+    # The AWS-managed alias/aws/sns key cannot be used by CloudWatch (repost.aws cloudwatch-configure-alarm-sns).
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    key = cloudformation["Resources"]["AlarmTopicKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    (statement,) = [
+        statement
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert statement["Effect"] == "Allow"
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(statement["Action"])
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_every_route_requires_the_access_token_scope_with_the_stack_pool(cloudformation):
+    """Cognito ID tokens carry no scope; requiring aws.cognito.signin.user.admin admits access tokens only."""
+    (scheme,) = jwt_schemes(cloudformation)
+    for route, operation in deployed_routes(cloudformation):
+        (requirement,) = [requirement[scheme] for requirement in operation["security"] if scheme in requirement]
+        (scope,) = requirement
+        condition, stack_pool_scope, external_scope = scope["Fn::If"]
+        assert (condition, stack_pool_scope) == ("CreateUserPool", "aws.cognito.signin.user.admin"), route
+        assert external_scope == {"Fn::If": ["HasJwtScope", {"Ref": "JwtScope"}, {"Ref": "AWS::NoValue"}]}
+    assert cloudformation["Parameters"]["JwtScope"]["Default"] == ""
+
+
+def test_rules_refuse_silent_misconfigurations(cloudformation):
+    rules = cloudformation["Rules"]
+    audience = rules["AudienceGoesWithIssuer"]
+    assert audience["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "JwtIssuer"}, ""]}]}
+    assert audience["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Contains": [{"Ref": "JwtAudience"}, ""]}]}
+    certificate = rules["CertificateGoesWithDomain"]
+    assert certificate["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]}
+    assert certificate["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]}
+
+
+def test_the_user_pool_is_retained_and_protected_by_default(cloudformation):
+    pool = cloudformation["Resources"]["UserPool"]
+    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+    assert pool["Properties"]["DeletionProtection"] == {"Fn::If": ["UserPoolProtected", "ACTIVE", "INACTIVE"]}
+    assert cloudformation["Parameters"]["UserPoolDeletionProtection"]["Default"] == "true"
 
 
 def test_stage_throttling_and_access_logs(cloudformation):

@@ -15,10 +15,11 @@ from sections.problems import InvalidRequest, NotAuthenticated, NotCourseManager
     [
         (["course:1:manager", "admin"], ["course:1:manager", "admin"]),  # a JSON array
         ("[course:1:manager admin]", ["course:1:manager", "admin"]),  # API Gateway's flattened form
-        ("course:1:manager,admin", ["course:1:manager", "admin"]),  # comma-separated
         ("course:1:manager admin", ["course:1:manager", "admin"]),  # space-separated
-        ('["course:1:manager","admin"]', ["course:1:manager", "admin"]),  # a JSON array sent as a string
-        ("course:1:manager, admin", ["course:1:manager", "admin"]),
+        ("course:1:manager,admin", ["course:1:manager,admin"]),  # one group: commas are punctuation
+        ("[team,course:1:manager other]", ["team,course:1:manager", "other"]),
+        ('["course:1:manager","admin"]', ['"course:1:manager","admin"']),  # one group, never JSON-decoded
+        (["team,course:1:manager"], ["team,course:1:manager"]),
         ("[]", []),
         ("", []),
         (None, []),
@@ -83,3 +84,29 @@ def test_admin_group_manages_every_course_only_when_configured():
     authorize_course_manager(admin, 12345, admin_group="admins")
     with pytest.raises(NotCourseManager):
         authorize_course_manager(admin, 12345, admin_group="")
+
+
+# Cognito group names: any letter, mark, symbol, number or punctuation, no whitespace (CreateGroup's
+# GroupName pattern [\p{L}\p{M}\p{S}\p{N}\p{P}]+). Each of these is one group, and grants nothing.
+LOOKALIKE_GROUPS = [
+    "team,course:1:manager",
+    "course:1:manager,team",
+    ",course:1:manager",
+    "course:1:manager;x",
+    '"course:1:manager"',
+    "[course:1:manager]",
+    "course:1:manager]",
+    "(course:1:manager)",
+    "course:1:manager/",
+    "«course:1:manager»",
+]
+
+
+@pytest.mark.parametrize("group", LOOKALIKE_GROUPS)
+def test_a_group_name_with_punctuation_stays_one_group_and_grants_no_role(group):
+    flattened = f"[{group} other]"  # as API Gateway flattens ["<group>", "other"]
+    for claim in (flattened, [group, "other"], f"[{group}]", [group]):
+        groups = parse_groups(claim)
+        assert group in groups
+        with pytest.raises(NotCourseManager):
+            authorize_course_manager(Caller("u", frozenset(groups)), 1, admin_group="")

@@ -64,7 +64,6 @@ def test_path_without_trailing_slash_behaves_identically(dynamodb, lambda_contex
     [
         ["course:1:manager"],  # a JSON array
         "[other course:1:creator]",  # API Gateway's flattened form
-        "other,course:1:manager",  # comma-separated
         "other course:1:creator",  # space-separated
     ],
 )
@@ -293,3 +292,14 @@ def test_second_course_is_independent(dynamodb, lambda_context):
     add_course(dynamodb, 50, course_type="structured")
     status, headers, _ = call(make_event(course="50", groups="[course:50:manager]"), lambda_context)
     assert (status, headers["Location"]) == (201, "/api/v2/course/50/section/1/")
+
+
+@pytest.mark.parametrize(
+    "groups",
+    ["[team,course:1:manager]", ["team,course:1:manager"], "[course:1:manager,team other]", ['"course:1:manager"']],
+)
+def test_a_member_of_a_group_named_like_a_role_gets_403(dynamodb, lambda_context, groups):
+    """Group names may hold commas and quotes (Cognito's GroupName pattern), so `team,course:1:manager` is one group."""
+    status, headers, body = call(make_event(groups=groups), lambda_context)
+    assert_problem(status, headers, body, 403)
+    assert section_items(dynamodb) == []

@@ -18,6 +18,7 @@ from localdev.lambda_workers import Invocation
 from localdev.template import local_template
 
 SECTION = "/api/v2/course/1/section/"
+STACK_POOL_SCOPES = local_template().authorizer_scopes()
 CREATED = json.dumps({"statusCode": 201, "headers": {"Content-Type": "application/json"}, "body": '{"id":1}'})
 
 
@@ -40,7 +41,7 @@ def keys(tmp_path):
 
 @pytest.fixture
 def token(keys):
-    return keys.mint(sub="s", groups=["course:1:manager"], roles_claim="cognito:groups")
+    return keys.mint(sub="s", groups=["course:1:manager"], roles_claim="cognito:groups", scopes=STACK_POOL_SCOPES)
 
 
 def gateway(keys, answer=None, **overrides):
@@ -187,3 +188,37 @@ def test_unmatched_requests_are_404_without_invocation_when_no_default_route(key
     assert response.status == 404
     assert json.loads(response.body) == {"message": "Not Found"}
     assert function.events == []
+
+
+def test_stack_pool_mode_requires_the_access_token_scope(keys):
+    """A Cognito ID token carries no scope: API Gateway's JWT authorizer refuses it when routes require one."""
+    assert STACK_POOL_SCOPES == ["aws.cognito.signin.user.admin"]
+    api, function = gateway(keys)
+    id_token = keys.mint(sub="s", groups=["course:1:manager"], roles_claim="cognito:groups")
+    refused = send(api, id_token)
+    assert refused.status == 403
+    assert json.loads(refused.body) == {"message": "Forbidden"}
+    assert 'error="insufficient_scope"' in headers_of(refused)["www-authenticate"]
+    assert function.events == []
+    access_token = keys.mint(
+        sub="s", groups=["course:1:manager"], roles_claim="cognito:groups", scopes=STACK_POOL_SCOPES
+    )
+    assert send(api, access_token).status == 201
+    assert function.events[0]["requestContext"]["authorizer"]["jwt"]["scopes"] == STACK_POOL_SCOPES
+
+
+def test_external_issuer_mode_requires_no_scope_unless_one_is_set(keys):
+    external = {"JwtIssuer": "urn:course-api:localdev", "JwtAudience": "course-api-local"}
+    api, _ = gateway(keys, **external)
+    assert api.scopes == []
+    assert send(api, keys.mint(sub="s", groups=["course:1:manager"], roles_claim="cognito:groups")).status == 201
+    scoped, _ = gateway(keys, **external, JwtScope="sections:write")
+    assert scoped.scopes == ["sections:write"]
+    assert send(scoped, keys.mint(sub="s", groups=[], roles_claim="g", scopes=["other"])).status == 403
+    assert (
+        send(
+            scoped,
+            keys.mint(sub="s", groups=["course:1:manager"], roles_claim="cognito:groups", scopes=["sections:write"]),
+        ).status
+        == 201
+    )

@@ -5,7 +5,7 @@ import base64
 import jwt
 import pytest
 
-from localdev.authorizer import JwtAuthorizer, Unauthorized
+from localdev.authorizer import AuthorizerRefused, JwtAuthorizer
 from localdev.gateway import LocalHttpApi
 from localdev.keys import LocalKeys
 from localdev.routes import Route, RouteMatch
@@ -110,7 +110,7 @@ def test_authorizer_accepts_a_raw_token_or_bearer_and_flattens_claims(tmp_path):
         assert claims["admin"] == "true"
         assert claims["exp"].isdigit()
     for refused in (f"Basic {token}", ""):
-        with pytest.raises(Unauthorized) as raised:
+        with pytest.raises(AuthorizerRefused) as raised:
             authorizer.authorize(refused)
         assert raised.value.www_authenticate == "Bearer"
 
@@ -138,7 +138,7 @@ def test_authorizer_with_a_jwks_url_uses_the_remote_keys(tmp_path, monkeypatch):
     assert authorizer.authorize(token(audience="client-b"))["sub"] == "s"
     # Cognito access tokens carry client_id instead of aud.
     assert authorizer.authorize(token(audience="", extra_claims={"client_id": "client-a"})) is not None
-    with pytest.raises(Unauthorized) as raised:
+    with pytest.raises(AuthorizerRefused) as raised:
         authorizer.authorize(token(audience="x"))
     assert raised.value.www_authenticate == (
         'Bearer scope="" error="invalid_token" error_description="audience not allowed"'
@@ -168,6 +168,6 @@ def test_authorizer_refuses_other_algorithms_even_with_the_right_key_id(tmp_path
     claims = {"sub": "s", "iss": "urn:course-api:localdev", "aud": "course-api-local", "exp": 4102444800}
     secret = None if algorithm == "none" else "a-guessable-hmac-secret-of-32-bytes!"
     token = jwt.encode(claims, secret, algorithm=algorithm, headers={"kid": keys.kid})
-    with pytest.raises(Unauthorized) as raised:
+    with pytest.raises(AuthorizerRefused) as raised:
         JwtAuthorizer.from_environment(keys).authorize(token)
     assert raised.value.www_authenticate.startswith('Bearer scope="" error="invalid_token" error_description=')

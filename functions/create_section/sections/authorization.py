@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,21 +47,25 @@ def authenticated_caller(claims: Mapping[str, object] | None, roles_claim: str) 
 
 
 def parse_groups(value: object) -> list[str]:
-    """Groups arrive as a JSON array, as API Gateway's flattened "[a b c]", or comma/space separated."""
+    """The caller's groups, split exactly as they were joined, so no group name can pose as another.
+
+    - A JSON array (claims passed unflattened): each item whole.
+    - API Gateway's flattened array, "[a b c]": items joined by single spaces inside brackets.
+    - Any other string: one group per whitespace-separated word.
+
+    Group names may hold any punctuation, commas and quotes included, but never whitespace (Cognito's
+    GroupName pattern; role values elsewhere must keep to that too). So commas never separate, and a
+    flattened string is never JSON-decoded: a group named `"course:1:manager"`, quotes included,
+    flattens to `["course:1:manager"]`, which JSON would read as that role.
+    """
     if value is None:
         return []
     if isinstance(value, list | tuple):
-        return [str(item).strip() for item in value if str(item).strip()]
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            decoded = json.loads(text)
-        except ValueError:
-            text = text[1:-1] if text.endswith("]") else text[1:]
-        else:
-            if isinstance(decoded, list):
-                return parse_groups(decoded)
-    return [part for part in re.split(r"[,\s]+", text) if part]
+        return [str(item) for item in value if str(item)]
+    text = str(value)
+    if text.startswith("[") and text.endswith("]"):
+        return [item for item in text[1:-1].split(" ") if item]
+    return text.split()
 
 
 def authorize_course_manager(caller: Caller, course_id: int, admin_group: str) -> None:
