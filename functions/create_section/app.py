@@ -18,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sections.authorization import authenticated_caller, authorize_course_manager, parse_course_id
+from sections.contention import RetryBudget
 from sections.idempotency_key import IDEMPOTENCY_HEADER, parse_idempotency_key
 from sections.models import SECTION_FIELDS
 from sections.observability import logger, metrics, traced
@@ -61,7 +62,8 @@ def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter
     key = parse_idempotency_key(event.headers.get(IDEMPOTENCY_HEADER))
 
     def create() -> dict[str, Any]:
-        section = deps.sections.create(course_id, request, created_by=caller.sub)
+        budget = RetryBudget.for_invocation(app.lambda_context)
+        section = deps.sections.create(course_id, request, created_by=caller.sub, budget=budget)
         metrics.add_metric(name="SectionCreated", unit=MetricUnit.Count, value=1)  # not on replays
         return section.to_response()
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
 from app import lambda_handler
-from sections.repository import TRANSACTION_ATTEMPTS
+from localdev.lambda_context import LocalLambdaContext
+from sections.contention import ANSWER_RESERVE_SECONDS
 from sections.wiring import dependencies
 from tests.conftest import assert_problem, call, course_item, make_event, section_items, set_course_deleted
 from tests.integration.faults import (
     FaultInjector,
     cancelled,
+    error_response,
     internal_error,
     read_timeout,
     side_effect,
@@ -125,12 +128,69 @@ def test_cancelled_by_a_conflict_is_retried_with_the_same_id(faults, server_dyna
     assert stored_ids(server_dynamodb) == order(server_dynamodb) == [1]
 
 
-def test_conflicts_that_persist_are_503_after_bounded_retries(faults, server_dynamodb, lambda_context):
+def short_invocation(seconds: float = ANSWER_RESERVE_SECONDS + 1) -> LocalLambdaContext:
+    """An invocation with one second of retry budget, so persistent contention ends quickly."""
+    return LocalLambdaContext("create-section", timeout_seconds=seconds)  # type: ignore[arg-type]
+
+
+def test_conflicts_that_persist_are_503_with_retry_after_inside_the_budget(faults, server_dynamodb):
     faults.always("TransactWriteItems", cancelled("None", "TransactionConflict"))
-    status, headers, body = call(make_event(), lambda_context)
+    started = time.monotonic()
+    status, headers, body = call(make_event(), short_invocation())
     assert_problem(status, headers, body, 503)
-    assert faults.attempts["TransactWriteItems"] == TRANSACTION_ATTEMPTS
+    assert headers["Retry-After"] == "1"
+    assert time.monotonic() - started < 1 + 0.5, "waits stop when the budget is spent"
+    assert faults.attempts["TransactWriteItems"] > 3, "retried with backoff, not a fixed three times"
     assert stored_ids(server_dynamodb) == [] and order(server_dynamodb) == []
+    assert course_item(server_dynamodb)["section_seq"] == {"N": "1"}  # the id is a gap, nothing else
+
+
+def test_a_single_transaction_conflict_on_the_id_allocation_is_retried(faults, server_dynamodb, lambda_context):
+    """A create's transaction holds the course item; another create's UpdateItem meets TransactionConflictException."""
+    faults.on(
+        "UpdateItem", 1, error_response(400, "TransactionConflictException", "Transaction is ongoing for the item")
+    )
+    status, headers, body = call(make_event(), lambda_context)
+    assert (status, body["id"], headers["Location"]) == (201, 1, "/api/v2/course/1/section/1/")
+    assert faults.attempts["UpdateItem"] == 2
+    assert stored_ids(server_dynamodb) == order(server_dynamodb) == [1]
+
+
+def test_a_persistent_conflict_on_the_id_allocation_is_503_and_writes_nothing(faults, server_dynamodb):
+    faults.always(
+        "UpdateItem", error_response(400, "TransactionConflictException", "Transaction is ongoing for the item")
+    )
+    status, headers, body = call(make_event(), short_invocation())
+    assert_problem(status, headers, body, 503)
+    assert headers["Retry-After"] == "1"
+    assert faults.attempts["UpdateItem"] > 3
+    assert faults.attempts["TransactWriteItems"] == 0
+    assert stored_ids(server_dynamodb) == [] and course_item(server_dynamodb)["section_seq"] == {"N": "0"}
+
+
+def test_an_in_progress_transaction_is_resent_with_its_token_until_it_resolves(faults, server_dynamodb, lambda_context):
+    """TransactionInProgressException past botocore's retries: the first attempt may commit, so the same token goes again."""
+    in_progress = error_response(400, "TransactionInProgressException", "Transaction is in progress")
+    for attempt in range(1, 9):  # botocore's 3 attempts, twice over, and two more
+        faults.on("TransactWriteItems", attempt, in_progress)
+    status, _, body = call(make_event(), lambda_context)
+    assert (status, body["id"]) == (201, 1)
+    tokens = {
+        request["ClientRequestToken"] for operation, request in faults.bodies if operation == "TransactWriteItems"
+    }
+    assert len(tokens) == 1, "every resend carries the first attempt's token"
+    assert faults.attempts["TransactWriteItems"] == 9
+    assert stored_ids(server_dynamodb) == order(server_dynamodb) == [1]
+
+
+def test_an_in_progress_transaction_past_the_budget_says_the_outcome_is_unknown(faults, server_dynamodb):
+    faults.always(
+        "TransactWriteItems", error_response(400, "TransactionInProgressException", "Transaction is in progress")
+    )
+    status, headers, body = call(make_event(), short_invocation())
+    assert_problem(status, headers, body, 503)
+    assert body["type"] == "urn:course-api:problem:outcome-unknown"
+    assert "may or may not" in body["detail"]
 
 
 @pytest.mark.parametrize("reason", ["ThrottlingError", "ProvisionedThroughputExceeded", "ValidationError"])
