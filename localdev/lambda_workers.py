@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localdev.processes import stop_process
+
 INVOCATIONS_PATH = "/2015-03-31/functions/function/invocations"
 _TIMED_OUT_PREFIX = b"Task timed out after"
 _ERROR_KEYS = frozenset({"errorType", "errorMessage", "requestId", "stackTrace"})
@@ -147,12 +149,7 @@ class LambdaWorker:
         return self._process.poll() is None
 
     def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        stop_process(self._process, grace_seconds=5)
 
 
 class WorkerPool:

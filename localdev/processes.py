@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from localdev.template import ROOT
 
@@ -69,9 +70,14 @@ def localdev_process(*args: str, env: dict[str, str] | None = None) -> Iterator[
     try:
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[Any], grace_seconds: float = 10) -> None:
+    """SIGTERM, as Ctrl-C or Lambda's shutdown would; SIGKILL if it is still there after the grace period."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -24,6 +24,12 @@ pytestmark = pytest.mark.e2e
 SECTION = "/api/v2/course/1/section/"
 
 
+def post_section(target, token: str) -> requests.Response:
+    return requests.post(
+        target.url(SECTION), json={"name": "x"}, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
 def manager_headers(target) -> dict[str, str]:
     return {"Authorization": f"Bearer {target.token()}", "Content-Type": "application/json"}
 
@@ -93,12 +99,7 @@ def test_authorizer_401_carries_www_authenticate_as_aws_sends_it(local_only):
     missing = requests.post(local_only.url(SECTION), json={"name": "x"}, timeout=30)
     assert (missing.status_code, missing.json()) == (401, {"message": "Unauthorized"})
     assert missing.headers["www-authenticate"] == "Bearer"
-    expired = requests.post(
-        local_only.url(SECTION),
-        json={"name": "x"},
-        headers={"Authorization": f"Bearer {local_only.token('--expires-in', '-60')}"},
-        timeout=30,
-    )
+    expired = post_section(local_only, local_only.token("--expires-in", "-60"))
     assert expired.status_code == 401
     assert expired.headers["www-authenticate"].startswith('Bearer scope="" error="invalid_token" error_description="')
 
@@ -197,10 +198,7 @@ def test_a_function_past_its_timeout_is_killed_answered_500_and_its_environment_
 
 def test_a_token_without_the_required_scope_is_403_from_the_gateway(local_only):
     """With the stack's own user pool every route requires the access-token scope; an ID token has none."""
-    id_token = local_only.token("--no-scope")
-    response = requests.post(
-        local_only.url(SECTION), json={"name": "x"}, headers={"Authorization": f"Bearer {id_token}"}, timeout=30
-    )
+    response = post_section(local_only, local_only.token("--no-scope"))
     assert response.status_code == 403
     assert response.json() == {"message": "Forbidden"}
     assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
@@ -208,11 +206,6 @@ def test_a_token_without_the_required_scope_is_403_from_the_gateway(local_only):
 
 @pytest.mark.parametrize("group", ["team,course:1:manager", "course:1:manager,team", '"course:1:manager"'])
 def test_a_group_named_like_a_role_grants_nothing(local_only, group):
-    response = requests.post(
-        local_only.url(SECTION),
-        json={"name": "x"},
-        headers={"Authorization": f"Bearer {mint('--sub', 'g', '--group', group)}"},
-        timeout=30,
-    )
+    response = post_section(local_only, mint("--sub", "g", "--group", group))
     assert response.status_code == 403
     assert response.json()["type"] == "urn:course-api:problem:forbidden"

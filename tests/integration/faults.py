@@ -43,6 +43,16 @@ def throttled() -> Fault:
     return error_response(400, "ProvisionedThroughputExceededException", "Throughput exceeds the current capacity")
 
 
+def transaction_conflict() -> Fault:
+    """A plain write on an item that another transaction holds (AWS, "Transaction conflict handling")."""
+    return error_response(400, "TransactionConflictException", "Transaction is ongoing for the item")
+
+
+def transaction_in_progress() -> Fault:
+    """A resend of a ClientRequestToken whose first attempt DynamoDB is still processing."""
+    return error_response(400, "TransactionInProgressException", "Transaction is in progress")
+
+
 def internal_error() -> Fault:
     return error_response(500, "InternalServerError", "Internal server error")
 

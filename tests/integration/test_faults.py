@@ -16,11 +16,12 @@ from tests.conftest import assert_problem, call, course_item, make_event, sectio
 from tests.integration.faults import (
     FaultInjector,
     cancelled,
-    error_response,
     internal_error,
     read_timeout,
     side_effect,
     throttled,
+    transaction_conflict,
+    transaction_in_progress,
 )
 
 
@@ -147,9 +148,7 @@ def test_conflicts_that_persist_are_503_with_retry_after_inside_the_budget(fault
 
 def test_a_single_transaction_conflict_on_the_id_allocation_is_retried(faults, server_dynamodb, lambda_context):
     """A create's transaction holds the course item; another create's UpdateItem meets TransactionConflictException."""
-    faults.on(
-        "UpdateItem", 1, error_response(400, "TransactionConflictException", "Transaction is ongoing for the item")
-    )
+    faults.on("UpdateItem", 1, transaction_conflict())
     status, headers, body = call(make_event(), lambda_context)
     assert (status, body["id"], headers["Location"]) == (201, 1, "/api/v2/course/1/section/1/")
     assert faults.attempts["UpdateItem"] == 2
@@ -157,9 +156,7 @@ def test_a_single_transaction_conflict_on_the_id_allocation_is_retried(faults, s
 
 
 def test_a_persistent_conflict_on_the_id_allocation_is_503_and_writes_nothing(faults, server_dynamodb):
-    faults.always(
-        "UpdateItem", error_response(400, "TransactionConflictException", "Transaction is ongoing for the item")
-    )
+    faults.always("UpdateItem", transaction_conflict())
     status, headers, body = call(make_event(), short_invocation())
     assert_problem(status, headers, body, 503)
     assert headers["Retry-After"] == "1"
@@ -170,7 +167,7 @@ def test_a_persistent_conflict_on_the_id_allocation_is_503_and_writes_nothing(fa
 
 def test_an_in_progress_transaction_is_resent_with_its_token_until_it_resolves(faults, server_dynamodb, lambda_context):
     """TransactionInProgressException past botocore's retries: the first attempt may commit, so the same token goes again."""
-    in_progress = error_response(400, "TransactionInProgressException", "Transaction is in progress")
+    in_progress = transaction_in_progress()
     for attempt in range(1, 9):  # botocore's 3 attempts, twice over, and two more
         faults.on("TransactWriteItems", attempt, in_progress)
     status, _, body = call(make_event(), lambda_context)
@@ -184,9 +181,7 @@ def test_an_in_progress_transaction_is_resent_with_its_token_until_it_resolves(f
 
 
 def test_an_in_progress_transaction_past_the_budget_says_the_outcome_is_unknown(faults, server_dynamodb):
-    faults.always(
-        "TransactWriteItems", error_response(400, "TransactionInProgressException", "Transaction is in progress")
-    )
+    faults.always("TransactWriteItems", transaction_in_progress())
     status, headers, body = call(make_event(), short_invocation())
     assert_problem(status, headers, body, 503)
     assert body["type"] == "urn:course-api:problem:outcome-unknown"
