@@ -108,7 +108,7 @@ sam-local: $(VENV)/.installed build-samlocal
 bench: $(VENV)/.installed build
 	$(PY) -m bench
 
-load: $(VENV)/.installed $(RIE)
+load: $(VENV)/.installed $(RIE) $(NPM_TOOLS)
 	$(PY) -m bench.load
 
 fuzz: $(VENV)/.installed $(RIE)

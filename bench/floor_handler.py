@@ -33,40 +33,22 @@ def lambda_handler(event, context):
     section_id = int(allocated["Attributes"]["section_seq"]["N"])
     dripped_at = body.get("dripped_at")
     lessons_order = body.get("lessons_order", [])
-    client.transact_write_items(
-        ClientRequestToken=str(uuid.uuid4()),
-        TransactItems=[
-            {
-                "Put": {
-                    "TableName": TABLE,
-                    "Item": {
-                        "course_id": {"N": course_id},
-                        "sk": {"S": f"SECTION#{section_id:010d}"},
-                        "section_id": {"N": str(section_id)},
-                        "name": {"S": body["name"]},
-                        "dripped_at": {"S": dripped_at} if dripped_at else {"NULL": True},
-                        "drip_delay": {"N": str(body.get("drip_delay", 0))},
-                        "lessons_order": {"L": [{"N": str(lesson)} for lesson in lessons_order]},
-                        "created_at": {"S": datetime.now(UTC).isoformat()},
-                        "created_by": {"S": event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]},
-                    },
-                    "ConditionExpression": "attribute_not_exists(sk)",
-                }
-            },
-            {
-                "Update": {
-                    "TableName": TABLE,
-                    "Key": key,
-                    "UpdateExpression": "SET sections_order = list_append(if_not_exists(sections_order, :empty), :new)",
-                    "ConditionExpression": LIVE_COURSE,
-                    "ExpressionAttributeValues": {
-                        ":empty": {"L": []},
-                        ":new": {"L": [{"N": str(section_id)}]},
-                        ":false": {"BOOL": False},
-                    },
-                }
-            },
-        ],
+    client.put_item(
+        TableName=TABLE,
+        Item={
+            "course_id": {"N": course_id},
+            "sk": {"S": f"SECTION#{section_id:010d}"},
+            "section_id": {"N": str(section_id)},
+            "name": {"S": body["name"]},
+            "dripped_at": {"S": dripped_at} if dripped_at else {"NULL": True},
+            "drip_delay": {"N": str(body.get("drip_delay", 0))},
+            "lessons_order": {"L": [{"N": str(lesson)} for lesson in lessons_order]},
+            "created_at": {"S": datetime.now(UTC).isoformat()},
+            "created_by": {"S": event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]},
+            "write_token": {"S": str(uuid.uuid4())},
+        },
+        ConditionExpression="attribute_not_exists(sk)",
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
     )
     section = {
         "id": section_id,

@@ -101,7 +101,6 @@ def put_course(client: Any, table: str, course_id: int, *, name: str, course_typ
             "type": {"S": course_type},
             "deleted": {"BOOL": deleted},
             "section_seq": {"N": "0"},
-            "sections_order": {"L": []},
         },
     )
 

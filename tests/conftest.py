@@ -160,6 +160,11 @@ def course_item(client, course_id=1):
     ]
 
 
+def sections_order(client, course_id=1) -> list[int]:
+    """The course's order as docs/data-model.md defines it: its section items, in sort-key order."""
+    return [int(item["section_id"]["N"]) for item in section_items(client, course_id)]
+
+
 def section_items(client, course_id=1):
     items = client.query(
         TableName="CoursesTable",

@@ -55,6 +55,7 @@ def test_function_role_grants_exactly_the_calls_the_function_makes(cloudformatio
     assert granted == {
         ("dynamodb:UpdateItem", courses),
         ("dynamodb:PutItem", courses),
+        ("dynamodb:GetItem", courses),
         ("dynamodb:GetItem", idempotency),
         ("dynamodb:PutItem", idempotency),
         ("dynamodb:UpdateItem", idempotency),

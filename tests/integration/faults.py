@@ -88,7 +88,11 @@ class FaultInjector:
         client.meta.events.register_first("before-send.dynamodb", self._before_send)
 
     def on(self, operation: str, attempt: int, fault: Fault) -> FaultInjector:
-        """`attempt` counts from 1 across the whole test, retries included."""
+        """`attempt` counts from 1 across the whole test, retries included.
+
+        `operation` is an operation name ("PutItem"), or one on one table ("PutItem/CoursesTable"),
+        which tells the section's put from the idempotency record's.
+        """
         self._plan[(operation, attempt)] = fault
         return self
 
@@ -105,9 +109,17 @@ class FaultInjector:
     def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
         operation = request.headers.get("X-Amz-Target", b"")
         operation = (operation.decode() if isinstance(operation, bytes) else operation).rpartition(".")[2]
+        body = json.loads(request.body or b"{}")
+        on_table = f"{operation}/{body.get('TableName', '')}"
         self.attempts[operation] += 1
-        self.bodies.append((operation, json.loads(request.body or b"{}")))
-        fault = self._plan.get((operation, self.attempts[operation])) or self._always.get(operation)
+        self.attempts[on_table] += 1
+        self.bodies.append((operation, body))
+        fault = (
+            self._plan.get((on_table, self.attempts[on_table]))
+            or self._plan.get((operation, self.attempts[operation]))
+            or self._always.get(on_table)
+            or self._always.get(operation)
+        )
         return fault(request) if fault else None
 
 

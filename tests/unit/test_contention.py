@@ -13,8 +13,6 @@ from sections.contention import (
     MAX_BUDGET_SECONDS,
     MAX_DELAY_SECONDS,
     RetryBudget,
-    is_cancelled_by_conflict,
-    is_in_progress,
     is_write_conflict,
 )
 
@@ -86,14 +84,12 @@ def client_error(code: str, reasons: list[str] | None = None) -> ClientError:
 
 def test_which_errors_are_contention():
     assert is_write_conflict(client_error("TransactionConflictException"))
-    assert is_in_progress(client_error("TransactionInProgressException"))
-    assert is_cancelled_by_conflict(client_error("TransactionCanceledException", ["None", "TransactionConflict"]))
-    assert is_cancelled_by_conflict(
-        client_error("TransactionCanceledException", ["TransactionConflict", "TransactionConflict"])
-    )
-    # A failed condition or a throttle is not contention, even beside a conflict.
-    assert not is_cancelled_by_conflict(
-        client_error("TransactionCanceledException", ["ConditionalCheckFailed", "TransactionConflict"])
-    )
-    assert not is_cancelled_by_conflict(client_error("TransactionCanceledException", ["ThrottlingError", "None"]))
     assert not is_write_conflict(client_error("ConditionalCheckFailedException"))
+    assert not is_write_conflict(client_error("ProvisionedThroughputExceededException"))
+
+
+def test_allows_says_whether_more_time_fits_in_the_budget():
+    retry, fake = budget(2.0)
+    assert retry.allows(2.0)
+    fake.now = 1.5
+    assert retry.allows(0.5) and not retry.allows(0.6)

@@ -7,7 +7,7 @@ import pytest
 from botocore.stub import Stubber
 
 from sections.wiring import dependencies
-from tests.conftest import add_course, assert_problem, call, course_item, make_event, section_items
+from tests.conftest import add_course, assert_problem, call, course_item, make_event, section_items, sections_order
 
 
 def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context):
@@ -36,7 +36,8 @@ def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context)
     assert item["created_at"]["S"].endswith("Z")
     course = course_item(dynamodb)
     assert course["section_seq"] == {"N": "1"}
-    assert course["sections_order"] == {"L": [{"N": "1"}]}
+    assert "sections_order" not in course, "the order is the section items; the course item does not grow"
+    assert sections_order(dynamodb) == [1]
 
 
 def test_defaults_are_returned_as_all_five_keys(dynamodb, lambda_context):
@@ -46,12 +47,13 @@ def test_defaults_are_returned_as_all_five_keys(dynamodb, lambda_context):
     assert section_items(dynamodb)[0]["dripped_at"] == {"NULL": True}
 
 
-def test_ids_count_up_per_course_and_append_to_sections_order(dynamodb, lambda_context):
+def test_ids_count_up_per_course_and_the_order_follows_them(dynamodb, lambda_context):
     ids = [call(make_event(), lambda_context)[2]["id"] for _ in range(3)]
     other = call(make_event(course="2", groups="[course:2:creator]"), lambda_context)[2]["id"]
     assert ids == [1, 2, 3]
     assert other == 1
-    assert course_item(dynamodb)["sections_order"] == {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]}
+    assert sections_order(dynamodb) == [1, 2, 3]
+    assert sections_order(dynamodb, course_id=2) == [1]
 
 
 def test_path_without_trailing_slash_behaves_identically(dynamodb, lambda_context):
@@ -128,9 +130,6 @@ def test_missing_or_deleted_course_is_404_and_nothing_is_written(dynamodb, lambd
     assert_problem(status, headers, body, 404)
     assert section_items(dynamodb, int(course)) == []
     if course == "4":
-        assert "sections_order" not in course_item(dynamodb, 4) or course_item(dynamodb, 4)["sections_order"] == {
-            "L": []
-        }
         assert course_item(dynamodb, 4)["section_seq"] == {"N": "0"}
 
 

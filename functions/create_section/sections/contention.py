@@ -1,13 +1,12 @@
 """How the function waits out contention on DynamoDB items: the one retry policy for every call it makes.
 
 While a TransactWriteItems holds an item, DynamoDB answers a PutItem/UpdateItem/DeleteItem on it with
-TransactionConflictException, and cancels another transaction on it with reason TransactionConflict
-(AWS developer guide, "Transaction conflict handling in DynamoDB"). botocore's standard retry mode
-retries neither (botocore/retries/standard.py), and retries TransactionInProgressException only a
-few times. Concurrent creates in one course meet all three, so the caller retries, here: exponential
-backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"), for as long as
-the invocation's remaining time allows, so a request ends inside the function's Timeout and so
-inside API Gateway's 30 s.
+TransactionConflictException (AWS developer guide, "Transaction conflict handling in DynamoDB"), and
+botocore's standard retry mode does not retry it (botocore/retries/standard.py). The function makes
+no transactions itself (docs/data-model.md), but other services may hold the course item in theirs,
+so the caller retries, here: exponential backoff with full jitter (AWS Architecture Blog,
+"Exponential Backoff And Jitter"), for as long as the invocation's remaining time allows, so a
+request ends inside the function's Timeout and so inside API Gateway's 30 s.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ ANSWER_RESERVE_SECONDS = 2.0
 MAX_BUDGET_SECONDS = 25.0
 
 CONFLICT = "TransactionConflictException"
-IN_PROGRESS = "TransactionInProgressException"
 
 
 class LambdaContextLike(Protocol):
@@ -61,6 +59,10 @@ class RetryBudget:
         remaining = context.get_remaining_time_in_millis() / 1000 if context else MAX_BUDGET_SECONDS
         return cls(remaining - ANSWER_RESERVE_SECONDS)
 
+    def allows(self, seconds: float) -> bool:
+        """Whether `seconds` more still end inside the budget."""
+        return self._clock() + seconds <= self._deadline
+
     def wait(self) -> bool:
         """Sleeps before the next attempt and returns True; False, without sleeping, once the budget is spent."""
         window = min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2**self.waits)
@@ -76,24 +78,6 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def cancellation_codes(error: ClientError) -> list[str]:
-    """One code per action of the cancelled transaction, in order ("None" for an action that was fine)."""
-    return [reason.get("Code") or "None" for reason in error.response.get("CancellationReasons", [])]
-
-
 def is_write_conflict(error: ClientError) -> bool:
-    """A plain write met an item that a transaction holds: the same request may succeed once it commits."""
+    """A write met an item that another writer's transaction holds: the same request may succeed once it commits."""
     return error_code(error) == CONFLICT
-
-
-def is_cancelled_by_conflict(error: ClientError) -> bool:
-    """A transaction cancelled only because another one held an item: nothing was written; try again."""
-    if error_code(error) != "TransactionCanceledException":
-        return False
-    codes = set(cancellation_codes(error)) - {"None"}
-    return codes == {"TransactionConflict"}
-
-
-def is_in_progress(error: ClientError) -> bool:
-    """The same ClientRequestToken is still being processed: the first attempt may yet commit."""
-    return error_code(error) == IN_PROGRESS

@@ -80,17 +80,6 @@ class ServiceUnavailable(Problem):
         super().__init__(detail, headers={"Retry-After": str(self.retry_after_seconds)})
 
 
-class OutcomeUnknown(ServiceUnavailable):
-    """DynamoDB was still processing our transaction when the time to wait for it ran out."""
-
-    slug = "outcome-unknown"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "The section may or may not have been created. Read the course's sections before creating it again."
-        )
-
-
 def problem_document(problem: Problem, request_id: str | None) -> dict[str, object]:
     """The RFC 9457 body: type, title, status, detail, the request id, and field errors when there are any."""
     body: dict[str, object] = {

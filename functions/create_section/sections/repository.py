@@ -1,12 +1,13 @@
 """DynamoDB access for sections. The data model is documented in docs/data-model.md.
 
-A create is two requests, because a transaction cannot return values:
+A create is two requests, each on one item, and no transaction:
 1. UpdateItem ADD section_seq on the course item hands out the next id atomically, and only
-   for a course that exists and is not deleted.
-2. TransactWriteItems puts the section item and appends its id to the course's sections_order,
-   so neither can exist without the other.
-A failure between the two leaves a gap in the ids, never a duplicate or an orphan.
-Contention with other writers of the course item is waited out by sections/contention.py.
+   for a course that exists and is not deleted. This is where the create takes effect.
+2. PutItem of the section item, on the condition that no item has its key yet.
+The course's order is its section items in sort-key order, so a section is in the order exactly
+when it exists: no list to keep in step, nothing that holds the course item for a commit, and write
+units that do not grow with the course. A failure between the two requests leaves a gap in the ids,
+never a duplicate or an orphan. Contention is waited out by sections/contention.py.
 """
 
 from __future__ import annotations
@@ -14,21 +15,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sections.contention import (
-    RetryBudget,
-    cancellation_codes,
-    error_code,
-    is_cancelled_by_conflict,
-    is_in_progress,
-    is_write_conflict,
-)
+from sections.contention import RetryBudget, error_code, is_write_conflict
 from sections.models import CreateSectionRequest, Section, format_timestamp
-from sections.problems import CourseNotFound, OutcomeUnknown, ServiceUnavailable
+from sections.problems import CourseNotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -44,28 +37,27 @@ def section_sk(section_id: int) -> str:
 
 
 class SectionRepository:
-    def __init__(self, client: DynamoDBClient, table_name: str, clock: Callable[[], datetime]):
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, clock: Callable[[], datetime], slowest_call_seconds: float
+    ):
         self._client = client
         self._table = table_name
         self._clock = clock
+        # Looking up a put whose answers were all lost is one more call: only if the budget has room.
+        self._lookup_seconds = slowest_call_seconds
 
     def create(self, course_id: int, request: CreateSectionRequest, created_by: str, budget: RetryBudget) -> Section:
         section_id = self._allocate_id(course_id, budget)
-        while True:
-            outcome = self._write_section(course_id, section_id, request, created_by, budget)
-            if outcome is _Write.DONE:
-                return Section(
-                    id=section_id,
-                    name=request.name,
-                    dripped_at=request.dripped_at,
-                    drip_delay=request.drip_delay,
-                    lessons_order=list(request.lessons_order),
-                )
-            if outcome is _Write.ID_TAKEN:
-                # Only a writer outside this function can take an id; never reuse it.
-                section_id = self._allocate_id(course_id, budget)
-            elif not budget.wait():  # _Write.CONFLICT: nothing was written; the same id, a new attempt
-                raise ServiceUnavailable()
+        # Only a writer outside this function can take an id; never reuse it.
+        while not self._put_section(course_id, section_id, request, created_by, budget):
+            section_id = self._allocate_id(course_id, budget)
+        return Section(
+            id=section_id,
+            name=request.name,
+            dripped_at=request.dripped_at,
+            drip_delay=request.drip_delay,
+            lessons_order=list(request.lessons_order),
+        )
 
     def _allocate_id(self, course_id: int, budget: RetryBudget) -> int:
         while True:
@@ -81,21 +73,27 @@ class SectionRepository:
             except ClientError as error:
                 if error_code(error) == "ConditionalCheckFailedException":
                     raise CourseNotFound("The course does not exist.") from None
-                if is_write_conflict(error):
-                    if budget.wait():
-                        continue  # a create's transaction holds the course item for its commit
-                    raise ServiceUnavailable() from error
-                _raise_if_transient(error)
-                raise
+                _wait_out_conflict(error, budget)
+                continue
             except BotoCoreError as error:
                 raise ServiceUnavailable() from error
             return int(response["Attributes"]["section_seq"]["N"])
 
-    def _write_section(
+    def _put_section(
         self, course_id: int, section_id: int, request: CreateSectionRequest, created_by: str, budget: RetryBudget
-    ) -> _Write:
+    ) -> bool:
+        """True once the section is stored; False when another writer already holds the id.
+
+        The item carries this create's `write_token`. botocore resends the identical put when an answer
+        is lost (a read timeout): the resend then fails its own condition, and the item DynamoDB returns
+        (ReturnValuesOnConditionCheckFailure) says whose it is, so a lost answer never becomes a second
+        section. A one-item transaction with a ClientRequestToken would do the same, but would hold the
+        item for a commit and cost twice the write units.
+        """
+        token = str(uuid.uuid4())
+        key = _section_key(course_id, section_id)
         item = {
-            **_section_key(course_id, section_id),
+            **key,
             "section_id": {"N": str(section_id)},
             "name": {"S": request.name},
             "dripped_at": {"S": format_timestamp(request.dripped_at)} if request.dripped_at else {"NULL": True},
@@ -103,74 +101,50 @@ class SectionRepository:
             "lessons_order": {"L": [{"N": str(lesson)} for lesson in request.lessons_order]},
             "created_at": {"S": format_timestamp(self._clock())},
             "created_by": {"S": created_by},
+            "write_token": {"S": token},
         }
-        # botocore resends this same request on its retries, token included, so DynamoDB answers a
-        # retry of a transaction that did commit (say, after a read timeout) with success instead of
-        # a conflict. A new attempt of ours, after a definite answer, is a new token.
-        token = str(uuid.uuid4())
         while True:
             try:
-                self._transact(token, item, course_id, section_id)
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(sk)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
             except ClientError as error:
-                if is_in_progress(error):
-                    # The first attempt may yet commit: resend the same token until DynamoDB says
-                    # how it ended (success if it committed, its real reason if it did not).
-                    if budget.wait():
-                        continue
-                    raise OutcomeUnknown() from error
-                if error_code(error) != "TransactionCanceledException":
-                    _raise_if_transient(error)
-                    raise
-                return _cancellation_outcome(error)
+                if error_code(error) == "ConditionalCheckFailedException":
+                    return _written_by(error.response.get("Item"), token)
+                _wait_out_conflict(error, budget)
+                continue
             except BotoCoreError as error:
+                # Every answer was lost: the put may still have been applied. Look before saying 503.
+                if budget.allows(self._lookup_seconds) and self._stored_token(key) == token:
+                    return True
                 raise ServiceUnavailable() from error
-            return _Write.DONE
+            return True
 
-    def _transact(self, token: str, item: dict[str, Any], course_id: int, section_id: int) -> None:
-        self._client.transact_write_items(
-            ClientRequestToken=token,
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": item,
-                        "ConditionExpression": "attribute_not_exists(sk)",
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": _course_key(course_id),
-                        "UpdateExpression": "SET sections_order = list_append(if_not_exists(sections_order, :empty), :new)",
-                        "ConditionExpression": _LIVE_COURSE,
-                        "ExpressionAttributeValues": {
-                            ":empty": {"L": []},
-                            ":new": {"L": [{"N": str(section_id)}]},
-                            ":false": {"BOOL": False},
-                        },
-                    }
-                },
-            ],
-        )
+    def _stored_token(self, key: dict[str, Any]) -> str | None:
+        try:
+            stored = self._client.get_item(
+                TableName=self._table, Key=key, ConsistentRead=True, ProjectionExpression="write_token"
+            ).get("Item")
+        except (BotoCoreError, ClientError):
+            return None
+        return str(stored["write_token"]["S"]) if stored and "write_token" in stored else None
 
 
-class _Write(Enum):
-    DONE = "done"
-    ID_TAKEN = "id-taken"  # the section put's condition failed: allocate another id
-    CONFLICT = "conflict"  # another transaction touched the course item: try the same id again
+def _written_by(existing: dict[str, Any] | None, token: str) -> bool:
+    return bool(existing) and existing.get("write_token") == {"S": token}  # type: ignore[union-attr]
 
 
-def _cancellation_outcome(error: ClientError) -> _Write:
-    """Reasons come one per action, in order: [section put, course update]."""
-    put_code, course_code = [*cancellation_codes(error), "None", "None"][:2]
-    if course_code == "ConditionalCheckFailed":
-        raise CourseNotFound("The course does not exist.")
-    if put_code == "ConditionalCheckFailed":
-        return _Write.ID_TAKEN
-    if is_cancelled_by_conflict(error):
-        return _Write.CONFLICT
-    # Throttling, capacity or an internal error inside the transaction: a later retry may succeed.
-    raise ServiceUnavailable() from error
+def _wait_out_conflict(error: ClientError, budget: RetryBudget) -> None:
+    """Returns after a backoff wait when the item was held by another writer's transaction; raises otherwise."""
+    if is_write_conflict(error):
+        if budget.wait():
+            return
+        raise ServiceUnavailable() from error
+    _raise_if_transient(error)
+    raise error
 
 
 def _course_key(course_id: int) -> dict[str, dict[str, str]]:

@@ -26,12 +26,16 @@ if TYPE_CHECKING:
 
 # Bounded so that the worst case (3 attempts, timeouts and backoff on every one) stays far below
 # API Gateway's 30 s integration limit and the function's timeout; docs/failure-modes.md has the sums.
+ATTEMPTS, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS = 3, 1, 2
 DYNAMODB_CLIENT_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
-    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+    read_timeout=READ_TIMEOUT_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
     tcp_keepalive=True,
 )
+# The longest one call takes when DynamoDB stops answering on an open connection: every attempt
+# waits out the read timeout, with botocore's short backoff between (docs/failure-modes.md).
+SLOWEST_CALL_SECONDS = ATTEMPTS * READ_TIMEOUT_SECONDS + 0.5
 
 
 @dataclass
@@ -62,5 +66,7 @@ def dependencies() -> Dependencies:
     return Dependencies(
         settings=settings,
         client=client,
-        sections=SectionRepository(client, settings.table_name, clock=lambda: datetime.now(UTC)),
+        sections=SectionRepository(
+            client, settings.table_name, clock=lambda: datetime.now(UTC), slowest_call_seconds=SLOWEST_CALL_SECONDS
+        ),
     )

@@ -1,0 +1,83 @@
+"""Write units per create, as DynamoDB Local reports them (ReturnConsumedCapacity), on the function's own requests.
+
+Before this design every create rewrote the course item twice, and the course item's sections_order
+grew with the course: 3 write units at 0-100 sections, 14 at 1,000, 62 at 5,000. Now a create writes
+the small course item once and the section item once: the same at 0 and at 1,000 sections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sections.wiring import dependencies
+from tests.conftest import call, make_event, sections_order
+
+EXISTING = 1000
+
+
+class ConsumedCapacity:
+    """Asks DynamoDB for the capacity of each call the function's client makes, and adds it up."""
+
+    def __init__(self, client: Any):
+        self.write_units = 0.0
+        client.meta.events.register("provide-client-params.dynamodb.*", self._ask)
+        client.meta.events.register("after-call.dynamodb.*", self._add)
+
+    @staticmethod
+    def _ask(params: dict[str, Any], **_: Any) -> None:
+        params["ReturnConsumedCapacity"] = "TOTAL"
+
+    def _add(self, parsed: dict[str, Any], **_: Any) -> None:
+        capacity = parsed.get("ConsumedCapacity") or {}
+        self.write_units += float(capacity.get("WriteCapacityUnits") or capacity.get("CapacityUnits") or 0)
+
+
+def fill_course(client: Any, first: int, last: int) -> None:
+    """Sections `first` to `last` in course 1, shaped as the function writes them, and the id counter after them."""
+    for start in range(first, last + 1, 25):
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        "course_id": {"N": "1"},
+                        "sk": {"S": f"SECTION#{section:010d}"},
+                        "section_id": {"N": str(section)},
+                        "name": {"S": f"Section {section}"},
+                        "dripped_at": {"NULL": True},
+                        "drip_delay": {"N": "0"},
+                        "lessons_order": {"L": [{"N": "1"}, {"N": "2"}]},
+                    }
+                }
+            }
+            for section in range(start, min(start + 25, last + 1))
+        ]
+        client.batch_write_item(RequestItems={"CoursesTable": requests})
+    client.update_item(
+        TableName="CoursesTable",
+        Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
+        UpdateExpression="SET section_seq = :n",
+        ExpressionAttributeValues={":n": {"N": str(last)}},
+    )
+
+
+def write_units_of_one_create(lambda_context: Any) -> float:
+    measured = ConsumedCapacity(dependencies().sections._client)
+    status, _, _ = call(make_event(), lambda_context)
+    assert status == 201
+    return measured.write_units
+
+
+def test_write_units_per_create_do_not_grow_with_the_course(
+    dynamodb_local, server_dynamodb, monkeypatch, lambda_context, capsys
+):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local)  # AWS's engine itself, no proxy between
+    dependencies.cache_clear()
+    empty = write_units_of_one_create(lambda_context)  # the course's first section
+    fill_course(server_dynamodb, 2, EXISTING)
+    full = write_units_of_one_create(lambda_context)  # with EXISTING sections in the course
+    assert sections_order(server_dynamodb) == list(range(1, EXISTING + 2))
+    with capsys.disabled():
+        print(f"\nwrite units per create: {empty:g} at 0 sections, {full:g} at {EXISTING} sections")
+    assert empty == full == pytest.approx(2.0)
