@@ -19,10 +19,11 @@ SAM_BUILD_ENV := PATH="$(dir $(PYTHON313)):$$PATH" SAM_CLI_TELEMETRY=0
 RIE := .tools/aws-lambda-rie
 RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 
-.PHONY: help dev test test-fast lint checks build build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
+.PHONY: help dev dev-built built test test-fast lint checks build build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
 
 help:
 	@echo "make dev        start the local API (127.0.0.1:3000) and embedded DynamoDB (127.0.0.1:8000)"
+	@echo "make dev-built  the same, running what sam build ships (function build, layer, runtime)"
 	@echo "make test       every test, coverage gate, static checks (cfn-lint, sam validate, checkov), sam build"
 	@echo "make bench      cold start and per-request cost against a bare handler"
 	@echo "make load       60 s load run against the local API"
@@ -59,6 +60,33 @@ $(NPM_TOOLS): requirements/npm/package.json requirements/npm/package-lock.json
 	npm ci --prefix .tools/npm --no-audit --no-fund --loglevel=error
 	touch $@
 
+# `localdev serve --built` runs what `sam build` ships: the function's build folder, the layer, and
+# what the python3.13 runtime provides (requirements/lambda-runtime.txt). The deployed layer is arm64;
+# on another host the same recipe builds it for the host's platform tag (layers/runtime/Makefile):
+# same pins, pruning and bytecode, only compiled extensions differ.
+HOST_ARCH := $(shell uname -m)
+HOST_LAYER := .aws-sam/host-layer
+LAMBDA_RUNTIME := .tools/lambda-runtime/.installed
+$(LAMBDA_RUNTIME): requirements/lambda-runtime.txt
+	@test -n "$(PYTHON313)" || { echo "python3.13 is needed for the Lambda runtime stand-in" >&2; exit 1; }
+	rm -rf .tools/lambda-runtime
+	$(PYTHON313) -m pip install $(PIP_FLAGS) --no-deps --only-binary=:all: --target .tools/lambda-runtime -r $<
+	touch $@
+
+$(HOST_LAYER)/.built: layers/runtime/requirements.txt layers/runtime/Makefile
+	@test -n "$(PYTHON313)" || { echo "python3.13 is needed to build the layer" >&2; exit 1; }
+	rm -rf $(HOST_LAYER) && mkdir -p $(HOST_LAYER)
+	$(MAKE) -s -C layers/runtime build-RuntimeLayer ARTIFACTS_DIR=$(abspath $(HOST_LAYER)) \
+		LAYER_PLATFORM=manylinux2014_$(HOST_ARCH) PYTHON=$(PYTHON313)
+	touch $@
+
+built: build $(RIE)
+	@if [ -z "$(PYTHON313)" ]; then echo "skipping the built artifacts: python3.13 is not installed" >&2; \
+	else $(MAKE) -s $(HOST_LAYER)/.built $(LAMBDA_RUNTIME); fi
+
+dev-built: $(VENV)/.installed built
+	$(PY) -m localdev serve --built
+
 # Only the one wheel is fetched (no dependencies): the emulator binary is all we take from it.
 $(RIE): requirements/sam.txt
 	rm -rf .tools/wheel && mkdir -p .tools/wheel
@@ -72,7 +100,7 @@ dev: $(VENV)/.installed $(RIE)
 	$(PY) -m localdev serve
 
 # The one command that runs everything CI runs.
-test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed lint checks build
+test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed lint checks built
 	$(PY) -m pytest
 
 # Unit and integration tests only, for a quick loop while editing.
@@ -105,7 +133,7 @@ sam-local: $(VENV)/.installed build-samlocal
 	$(SAM_BUILD_ENV) $(SAM) local start-api --template $(SAMLOCAL_DIR)/build/template.yaml \
 		--env-vars .localdev/sam-env.json --docker-network host
 
-bench: $(VENV)/.installed build
+bench: $(VENV)/.installed built
 	$(PY) -m bench
 
 load: $(VENV)/.installed $(RIE) $(NPM_TOOLS)

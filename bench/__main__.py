@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, seed_demo_courses
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
-from localdev.functions import function_environment
+from localdev.functions import HOST_LAYER_DIR, function_environment
 from localdev.template import ROOT, local_template
 
 BUILD = ROOT / ".aws-sam" / "build"
@@ -29,32 +28,6 @@ COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "21"))  # the issue asks for a
 WARM_REQUESTS = int(os.environ.get("BENCH_WARM_REQUESTS", "10000"))
 WARM_ROUNDS = int(os.environ.get("BENCH_WARM_ROUNDS", "5"))
 EVENT = ROOT / "tests" / "events" / "create_section.json"
-
-
-def host_layer(workdir: Path) -> Path:
-    """The layer's python/ for this machine: sam build's own output on arm64, else the same recipe for the host.
-
-    The recipe (layers/runtime/Makefile) differs only in the wheels' platform tag, so pure-Python
-    code, pruning and bytecode are identical to what ships; only compiled extensions differ.
-    """
-    if platform.machine() in ("aarch64", "arm64"):
-        return BUILD / "RuntimeLayer" / "python"
-    artifacts = workdir / "host-layer"
-    artifacts.mkdir()
-    subprocess.run(
-        [
-            "make",
-            "-s",
-            "-C",
-            str(ROOT / "layers" / "runtime"),
-            "build-RuntimeLayer",
-            f"ARTIFACTS_DIR={artifacts}",
-            f"LAYER_PLATFORM=manylinux2014_{platform.machine()}",
-            f"PYTHON={sys.executable}",
-        ],
-        check=True,
-    )
-    return artifacts / "python"
 
 
 def lay_out(workdir: Path, layer_source: Path, with_bytecode: bool) -> tuple[Path, Path]:
@@ -133,7 +106,7 @@ def main() -> int:
     seed_demo_courses(client, "CoursesTable")
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         workdir = Path(scratch)
-        layer_source = host_layer(workdir)
+        layer_source = HOST_LAYER_DIR
         shipped = child_environment(*lay_out(workdir, layer_source, with_bytecode=True), server.endpoint)
         plain = child_environment(*lay_out(workdir, layer_source, with_bytecode=False), server.endpoint)
         traced = {**shipped, "POWERTOOLS_TRACE_DISABLED": "false"}

@@ -23,7 +23,7 @@ from localdev.lambda_context import LocalLambdaContext
 
 CANNED = {
     "UpdateItem": b'{"Attributes":{"section_seq":{"N":"7"}}}',
-    "TransactWriteItems": b"{}",
+    "PutItem": b"{}",
 }
 
 

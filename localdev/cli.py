@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, put_course, seed_demo_courses
@@ -80,12 +81,15 @@ def cmd_dynamodb(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from localdev.authorizer import JwtAuthorizer
-    from localdev.functions import EMULATOR_PATH, source_runtime
+    from localdev.functions import EMULATOR_PATH, HOST_LAYER_DIR, built_ready, built_runtime, source_runtime
     from localdev.gateway import LocalHttpApi, make_http_server
     from localdev.lambda_workers import WorkerPool
 
     if not EMULATOR_PATH.exists():
         print(f"{EMULATOR_PATH} is missing: run `make dev`, which installs it", file=sys.stderr)
+        return 2
+    if args.built and not built_ready():
+        print("the built artifacts are missing: run `make dev-built`, which builds them", file=sys.stderr)
         return 2
     overrides = _parameter_overrides(args.parameter_overrides)
     dynamodb = None if args.dynamodb_endpoint else start_dynamodb(args.dynamodb_port)
@@ -96,8 +100,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def log(line: str) -> None:
         print(line, flush=True)
 
+    def runtime(function: str) -> Any:
+        if args.built:
+            return built_runtime(template, function, endpoint, Path(args.layer_dir or HOST_LAYER_DIR))
+        return source_runtime(template, function, endpoint)
+
     pools = {
-        function: WorkerPool(EMULATOR_PATH, source_runtime(template, function, endpoint), args.workers, log)
+        function: WorkerPool(EMULATOR_PATH, runtime(function), args.workers, log)
         for function in {route.target for route in template.routes()}
     }
     api = LocalHttpApi(
@@ -190,6 +199,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", "8000")))
     serve.add_argument("--dynamodb-endpoint", help="use this DynamoDB instead of starting the embedded one")
     serve.add_argument("--workers", type=int, default=4, help="execution environments per function at most")
+    serve.add_argument("--built", action="store_true", help="run what `sam build` ships (`make dev-built`)")
+    serve.add_argument("--layer-dir", help="with --built: the layer's python/ folder to use instead")
     serve.add_argument(
         "--parameter-overrides", default="", help="template parameters, as sam's: 'AdminGroup=admins RolesClaim=groups'"
     )

@@ -11,6 +11,12 @@ from localdev.template import LOCAL_REGION, ROOT, Template
 
 # AWS's Lambda Runtime Interface Emulator, taken by the Makefile from the pinned aws-sam-cli wheel.
 EMULATOR_PATH = Path(os.environ.get("LAMBDA_RIE", ROOT / ".tools" / "aws-lambda-rie"))
+# What `make built` lays out: sam build's output, the layer for this host, the runtime's own packages.
+BUILD_DIR = ROOT / ".aws-sam" / "build"
+HOST_LAYER_DIR = ROOT / ".aws-sam" / "host-layer" / "python"
+LAMBDA_RUNTIME_DIR = ROOT / ".tools" / "lambda-runtime"
+# The interpreter this environment was made from, without its packages: -S leaves out site-packages.
+BARE_PYTHON = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
 DEFAULT_MEMORY_MB = 128
 CREATE_SECTION_FUNCTION = "CreateSectionFunction"  # Lambda's default when MemorySize is not set
 
@@ -27,6 +33,32 @@ def function_environment(template: Template, logical_id: str, dynamodb_endpoint:
         "AWS_LAMBDA_FUNCTION_NAME": f"{logical_id}-local",
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
     }
+
+
+def built_ready() -> bool:
+    return all(path.exists() for path in (BUILD_DIR, HOST_LAYER_DIR, LAMBDA_RUNTIME_DIR / ".installed"))
+
+
+def built_runtime(
+    template: Template, logical_id: str, dynamodb_endpoint: str, layer_dir: Path = HOST_LAYER_DIR
+) -> FunctionRuntime:
+    """The function as `sam build` ships it, on the bare interpreter: nothing importable but what Lambda has.
+
+    The import path is the task root (/var/task), the layer (/opt/python) and the runtime's own
+    packages (/var/runtime), as in AWS's python3.13 image.
+    """
+    _, module, attribute = template.function_handler(logical_id)
+    task_root = BUILD_DIR / logical_id
+    return FunctionRuntime(
+        task_root=task_root,
+        handler=f"{module}.{attribute}",
+        python=BARE_PYTHON,
+        python_options=("-S",),
+        python_path=[task_root, layer_dir, LAMBDA_RUNTIME_DIR],
+        environment=function_environment(template, logical_id, dynamodb_endpoint),
+        timeout_seconds=template.function_timeout(logical_id),
+        memory_mb=template.function_memory(logical_id) or DEFAULT_MEMORY_MB,
+    )
 
 
 def source_runtime(

@@ -51,6 +51,7 @@ class FunctionRuntime:
     environment: dict[str, str]
     timeout_seconds: int
     memory_mb: int
+    python_options: tuple[str, ...] = ()
 
 
 def _free_port() -> int:
@@ -101,6 +102,7 @@ class LambdaWorker:
             "--runtime-api-address",  # its default, 127.0.0.1:9001, would allow one environment only
             f"127.0.0.1:{_free_port()}",
             runtime.python,
+            *runtime.python_options,
             "-m",
             "awslambdaric",
             runtime.handler,

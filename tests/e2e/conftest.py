@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from localdev.dynamodb import dynamodb_client
+from localdev.functions import built_ready
 from localdev.processes import ROOT, RunningProcess, localdev_process
 
 
@@ -47,6 +49,17 @@ class Target:
         return mint("--sub", "e2e-user", "--group", f"course:{self.course_id}:manager", *args)
 
 
+def serve(*arguments: str) -> Any:
+    """`localdev serve` as the e2e tier runs it: on what `sam build` ships, once `make built` has built it.
+
+    `make test` always builds it first; without python3.13 (no sam build) the source tree serves instead.
+    """
+    built = ("--built",) if built_ready() else ()
+    if not built:
+        warnings.warn("the built artifacts are missing: the e2e tier runs the source tree", stacklevel=2)
+    return localdev_process("serve", "--port", "0", *built, *arguments)
+
+
 def mint(*args: str) -> str:
     """A token from the documented command line, exactly as a developer would get one."""
     result = subprocess.run(
@@ -62,7 +75,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         return
     # The server and the token command share keys in a folder of this run's own.
     os.environ.setdefault("LOCALDEV_HOME", str(tmp_path_factory.mktemp("localdev-home")))
-    with localdev_process("serve", "--port", "0", "--dynamodb-port", "0") as server:
+    with serve("--dynamodb-port", "0") as server:
         found = server.wait_for([r"Local API:\s+(?P<url>http://\S+)", r"DynamoDB:\s+(?P<dynamodb>http://\S+)"])
         yield Target(found["url"], 1, server, found["dynamodb"])
 

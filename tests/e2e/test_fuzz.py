@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from localdev.processes import ROOT, localdev_process
-from tests.e2e.conftest import mint
+from localdev.processes import ROOT
+from tests.e2e.conftest import mint, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory
     home = os.environ.get("LOCALDEV_HOME") or str(tmp_path_factory.mktemp("fuzz-home"))
     os.environ["LOCALDEV_HOME"] = home
     overrides = "AdminGroup=fuzz-admins"
-    with localdev_process("serve", "--port", "0", "--dynamodb-port", "0", "--parameter-overrides", overrides) as server:
+    with serve("--dynamodb-port", "0", "--parameter-overrides", overrides) as server:
         url = server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
         token = mint("--sub", "fuzzer", "--group", "fuzz-admins")
         command = [

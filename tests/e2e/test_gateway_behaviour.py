@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from localdev.processes import localdev_process
-from tests.e2e.conftest import mint
+from tests.e2e.conftest import mint, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -128,7 +127,7 @@ def test_methods_are_case_sensitive(local_only):
 def wildcard_cors_api(tmp_path_factory) -> Iterator[str]:
     os.environ.setdefault("LOCALDEV_HOME", str(tmp_path_factory.mktemp("cors-home")))
     overrides = "CorsAllowedOrigins=https://*.example.com,http://localhost:5173"
-    with localdev_process("serve", "--port", "0", "--dynamodb-port", "0", "--parameter-overrides", overrides) as server:
+    with serve("--dynamodb-port", "0", "--parameter-overrides", overrides) as server:
         yield server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
 
 
@@ -182,8 +181,8 @@ def test_a_function_past_its_timeout_is_killed_answered_500_and_its_environment_
     silent_dynamodb, tmp_path_factory
 ):
     os.environ.setdefault("LOCALDEV_HOME", str(tmp_path_factory.mktemp("timeout-home")))
-    arguments = ["--port", "0", "--dynamodb-endpoint", silent_dynamodb, "--workers", "1"]
-    with localdev_process("serve", *arguments, "--parameter-overrides", "FunctionTimeout=1") as server:
+    arguments = ["--dynamodb-endpoint", silent_dynamodb, "--workers", "1"]
+    with serve(*arguments, "--parameter-overrides", "FunctionTimeout=1") as server:
         url = server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
         headers = {"Authorization": f"Bearer {mint('--sub', 't', '--group', 'course:1:manager')}"}
         for _ in range(2):

@@ -99,9 +99,11 @@ def test_read_timeout_on_every_attempt_is_503(faults, server_dynamodb, lambda_co
     assert sections_order(server_dynamodb) == []
 
 
-def test_a_put_whose_answer_was_lost_is_recognised_by_its_resend(faults, server_dynamodb, lambda_context):
-    """The put is applied, its answer lost; botocore's identical resend fails the condition on our own item."""
-    faults.on(SECTION_PUT, 1, committed_but_answer_lost())
+def test_a_put_whose_answer_was_lost_is_recognised_by_its_resend(
+    faults, server_dynamodb, conflict_proxy, lambda_context
+):
+    """DynamoDB Local applies the put; the proxy drops its answer; botocore's identical resend fails the condition on our own item."""
+    conflict_proxy.drop_next_answer("PutItem")
     status, headers, body = call(make_event(), lambda_context)
     assert (status, body["id"], headers["Location"]) == (201, 1, "/api/v2/course/1/section/1/")
     assert faults.attempts[SECTION_PUT] == 2
