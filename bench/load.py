@@ -19,16 +19,15 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import requests
 
-from localdev.cli import _roles_claim
 from localdev.conflict_proxy import ConflictProxy, key_schemas
-from localdev.dynamodb import create_tables, dynamodb_client, seed_demo_courses
+from localdev.dynamodb import course_service_transactions, create_tables, dynamodb_client, seed_demo_courses
 from localdev.dynamodb_local import DynamoDBLocal
+from localdev.functions import roles_claim
 from localdev.keys import LocalKeys
 from localdev.processes import localdev_process
 from localdev.template import local_template
@@ -99,49 +98,12 @@ def load(base_url: str, token: str, report: Report) -> Report:
 
 def local_token() -> str:
     scopes = local_template().authorizer_scopes()
-    return LocalKeys().mint(sub="load-user", groups=["course:1:manager"], roles_claim=_roles_claim(), scopes=scopes)
+    return LocalKeys().mint(sub="load-user", groups=["course:1:manager"], roles_claim=roles_claim(), scopes=scopes)
 
 
 def local_api(stack: ExitStack, *arguments: str) -> str:
     server = stack.enter_context(localdev_process("serve", "--port", "0", *arguments))
     return server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
-
-
-@contextmanager
-def course_service(endpoint: str, report: Report) -> Iterator[None]:
-    """Another writer of the course item, as the service that owns courses is: a transaction now and then."""
-    stop = threading.Event()
-    client = dynamodb_client(endpoint)
-    held = Counter[str]()
-
-    def write() -> None:
-        while not stop.wait(COURSE_SERVICE_PAUSE_SECONDS):
-            try:
-                client.transact_write_items(
-                    ClientRequestToken=str(uuid.uuid4()),
-                    TransactItems=[
-                        {
-                            "Update": {
-                                "TableName": "CoursesTable",
-                                "Key": {"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
-                                "UpdateExpression": "SET updated_at = :now",
-                                "ExpressionAttributeValues": {":now": {"N": str(time.time())}},
-                            }
-                        }
-                    ],
-                )
-                held["committed"] += 1
-            except client.exceptions.TransactionCanceledException:
-                held["cancelled"] += 1
-
-    thread = threading.Thread(target=write, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-        report.notes.append(f"course service transactions: {dict(held)}")
 
 
 def embedded() -> Report:
@@ -161,8 +123,10 @@ def contention() -> Report:
         create_tables(client, template)
         seed_demo_courses(client, "CoursesTable")
         url = local_api(stack, "--dynamodb-endpoint", proxy.endpoint, "--workers", str(USERS))
-        with course_service(proxy.endpoint, report):
+        course_service = dynamodb_client(proxy.endpoint)
+        with course_service_transactions(course_service, "CoursesTable", 1, COURSE_SERVICE_PAUSE_SECONDS) as outcomes:
             load(url, local_token(), report)
+        report.notes.append(f"course service transactions: {dict(outcomes)}")
         report.notes.append(
             f"conflicts answered by the double: {proxy.conflicts} ({COMMIT_SECONDS * 1000:.0f} ms commits)"
         )

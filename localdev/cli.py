@@ -16,14 +16,11 @@ from typing import Any
 
 from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, put_course, seed_demo_courses
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
+from localdev.functions import code_dir, roles_claim
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
 from localdev.template import local_template
 
 COURSE_TYPES = ("self-paced", "structured", "scheduled")
-
-
-def _roles_claim() -> str:
-    return os.environ.get("ROLES_CLAIM") or local_template().function_environment(FUNCTION)["ROLES_CLAIM"]
 
 
 def _table_name() -> str:
@@ -38,7 +35,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     token = LocalKeys().mint(
         sub=args.sub,
         groups=args.group,
-        roles_claim=_roles_claim(),
+        roles_claim=roles_claim(),
         expires_in=args.expires_in,
         audience=args.audience,
         issuer=args.issuer,
@@ -140,7 +137,7 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> s
     token = keys.mint(
         sub="local-user",
         groups=["course:1:manager"],
-        roles_claim=_roles_claim(),
+        roles_claim=roles_claim(),
         scopes=local_template().authorizer_scopes(),
     )
     local_keys = issuer == LOCAL_ISSUER
@@ -238,11 +235,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.path.insert(0, str(local_template_code_dir()))
+    sys.path.insert(0, str(code_dir()))
     args: Any = parser().parse_args(argv)
     return int(args.run(args))
-
-
-def local_template_code_dir() -> Any:
-    code_dir, _, _ = local_template().function_handler(FUNCTION)
-    return code_dir

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -108,3 +112,44 @@ def put_course(client: Any, table: str, course_id: int, *, name: str, course_typ
 def seed_demo_courses(client: Any, table: str) -> None:
     for course_id, name, course_type, deleted in DEMO_COURSES:
         put_course(client, table, course_id, name=name, course_type=course_type, deleted=deleted)
+
+
+@contextmanager
+def course_service_transactions(
+    client: Any, table: str, course_id: int, pause_seconds: float
+) -> Iterator[Counter[str]]:
+    """Another writer of a course item, as the service that owns courses may be: a transaction on it, over and over.
+
+    While the block runs, each transaction holds the course item for its commit; the counter says
+    how many were committed and how many were cancelled (by a conflict of their own).
+    """
+    outcomes: Counter[str] = Counter()
+    stop = threading.Event()
+
+    def write() -> None:
+        while not stop.wait(pause_seconds):
+            try:
+                client.transact_write_items(
+                    ClientRequestToken=str(uuid.uuid4()),
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": table,
+                                "Key": {"course_id": {"N": str(course_id)}, "sk": {"S": "COURSE"}},
+                                "UpdateExpression": "SET updated_at = :now",
+                                "ExpressionAttributeValues": {":now": {"N": str(time.time())}},
+                            }
+                        }
+                    ],
+                )
+                outcomes["committed"] += 1
+            except client.exceptions.TransactionCanceledException:
+                outcomes["cancelled"] += 1
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield outcomes
+    finally:
+        stop.set()
+        writer.join()

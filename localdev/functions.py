@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from localdev.lambda_workers import FunctionRuntime
-from localdev.template import LOCAL_REGION, ROOT, Template
+from localdev.template import LOCAL_REGION, ROOT, Template, local_template
 
 # AWS's Lambda Runtime Interface Emulator, taken by the Makefile from the pinned aws-sam-cli wheel.
 EMULATOR_PATH = Path(os.environ.get("LAMBDA_RIE", ROOT / ".tools" / "aws-lambda-rie"))
@@ -19,6 +19,18 @@ LAMBDA_RUNTIME_DIR = ROOT / ".tools" / "lambda-runtime"
 BARE_PYTHON = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
 DEFAULT_MEMORY_MB = 128
 CREATE_SECTION_FUNCTION = "CreateSectionFunction"  # Lambda's default when MemorySize is not set
+
+
+def code_dir(logical_id: str = CREATE_SECTION_FUNCTION) -> Path:
+    """The function's CodeUri folder, from template.yaml."""
+    return local_template().function_handler(logical_id)[0]
+
+
+def roles_claim() -> str:
+    """The claim local tokens carry the caller's groups in: the function's ROLES_CLAIM, unless overridden."""
+    return (
+        os.environ.get("ROLES_CLAIM") or local_template().function_environment(CREATE_SECTION_FUNCTION)["ROLES_CLAIM"]
+    )
 
 
 def function_environment(template: Template, logical_id: str, dynamodb_endpoint: str) -> dict[str, str]:

@@ -120,7 +120,7 @@ def route_not_found(_: Exception) -> Response[str]:
 def _unrouted_request() -> Problem:
     """The $default route delivers every request no other route takes: 405 for a path of ours, else 404."""
     path = app.current_event.path
-    # Powertools keeps its routes in these two lists; tests/unit/test_routes.py pins their use.
+    # Powertools keeps its routes in these two lists; the 404/405 tests in test_create_section.py pin their use.
     routes = app._static_routes + app._dynamic_routes
     allowed = sorted({route.method for route in routes if route.rule.match(path)})
     return MethodNotAllowed(allowed) if allowed else RouteNotFound("No such route.")

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import threading
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from localdev.conflict_proxy import ConflictProxy, key_schemas
+from localdev.dynamodb import course_service_transactions, dynamodb_client
 from localdev.template import local_template
 from tests.conftest import add_course, course_item, sections_order
 
@@ -142,41 +141,12 @@ def test_parallel_creates_under_the_conflict_double_all_succeed_at_nearly_the_ra
 
 def test_creates_wait_out_another_writers_transactions_on_the_course_item(server_dynamodb, conflict_proxy):
     """Another service's transactions hold the course item over and over; allocations meet TransactionConflictException."""
-    stop = threading.Event()
-    transactions = 0
-
-    def course_service() -> None:
-        nonlocal transactions
-        from localdev.dynamodb import dynamodb_client
-
-        client = dynamodb_client(conflict_proxy.endpoint)
-        while not stop.is_set():
-            client.transact_write_items(
-                ClientRequestToken=str(uuid.uuid4()),
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": "CoursesTable",
-                            "Key": {"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
-                            "UpdateExpression": "SET #n = :n",
-                            "ExpressionAttributeNames": {"#n": "name"},
-                            "ExpressionAttributeValues": {":n": {"S": "Renamed"}},
-                        }
-                    }
-                ],
-            )
-            transactions += 1
-
     conflicts_before = conflict_proxy.conflicts
-    writer = threading.Thread(target=course_service)
-    writer.start()
-    try:
+    client = dynamodb_client(conflict_proxy.endpoint)
+    with course_service_transactions(client, "CoursesTable", course_id=1, pause_seconds=0) as outcomes:
         run = run_in_parallel(conflict_proxy.endpoint)
-    finally:
-        stop.set()
-        writer.join()
     assert_all_created(run, server_dynamodb)
-    assert transactions > 10
+    assert outcomes["committed"] > 10
     assert conflict_proxy.conflicts > conflicts_before, "the creates met the course service's transactions"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from localdev.cli import local_template_code_dir
+from localdev.functions import code_dir
 from localdev.template import ROOT
 from tests.conftest import lambda_environment
 
@@ -24,7 +24,7 @@ def run_fresh_lines(code: str, *, without: tuple[str, ...] = (), **environment: 
         env={
             **base,
             **{name: value for name, value in lambda_environment().items() if name not in without},
-            "PYTHONPATH": str(local_template_code_dir()),  # CodeUri, from template.yaml
+            "PYTHONPATH": str(code_dir()),  # CodeUri, from template.yaml
             **environment,
         },
         capture_output=True,
