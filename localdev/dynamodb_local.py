@@ -138,6 +138,15 @@ def _inside_the_namespace(socket_path: str) -> None:
     listener.bind(socket_path)
     listener.listen(128)
     threading.Thread(target=_serve, args=(listener, ("127.0.0.1", _INNER_PORT), socket.AF_INET), daemon=True).start()
+    parent = os.getppid()
+
+    def stop_with_parent() -> None:
+        # A parent that died without stopping us (SIGKILL, a crash) must not leave the jar running.
+        while os.getppid() == parent and java.poll() is None:
+            time.sleep(1)
+        java.terminate()
+
+    threading.Thread(target=stop_with_parent, daemon=True).start()
     try:
         java.wait()
     finally:
