@@ -17,6 +17,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
 Fault = Callable[[Any], AWSResponse | None]
+# The section's own put, told apart from the Idempotency-Key record's (FaultInjector.on).
+SECTION_PUT = "PutItem/CoursesTable"
 
 
 class _RawBody:
@@ -48,11 +50,6 @@ def transaction_conflict() -> Fault:
     return error_response(400, "TransactionConflictException", "Transaction is ongoing for the item")
 
 
-def transaction_in_progress() -> Fault:
-    """A resend of a ClientRequestToken whose first attempt DynamoDB is still processing."""
-    return error_response(400, "TransactionInProgressException", "Transaction is in progress")
-
-
 def internal_error() -> Fault:
     return error_response(500, "InternalServerError", "Internal server error")
 
@@ -64,9 +61,9 @@ def read_timeout() -> Fault:
     return respond
 
 
-def cancelled(*codes: str) -> Fault:
-    reasons = [{"Code": code, "Message": code} if code != "None" else {"Code": "None"} for code in codes]
-    return error_response(400, "TransactionCanceledException", "Transaction cancelled", CancellationReasons=reasons)
+def id_taken() -> Fault:
+    """The section put's condition fails on an item another writer put there (no item of ours comes back)."""
+    return error_response(400, "ConditionalCheckFailedException", "The conditional request failed")
 
 
 def side_effect(action: Callable[[], None]) -> Fault:

@@ -21,6 +21,7 @@ from tests.conftest import (
     set_course_deleted,
 )
 from tests.integration.faults import (
+    SECTION_PUT,
     FaultInjector,
     committed_but_answer_lost,
     internal_error,
@@ -55,9 +56,6 @@ def test_throttled_on_every_attempt_of_the_first_call_is_503(faults, server_dyna
     assert faults.attempts["UpdateItem"] == 3  # standard mode, total_max_attempts=3
     assert sections_order(server_dynamodb) == []
     assert course_item(server_dynamodb)["section_seq"] == {"N": "0"}
-
-
-SECTION_PUT = "PutItem/CoursesTable"
 
 
 def test_throttled_on_the_second_call_leaves_a_gap_and_nothing_half_written(faults, server_dynamodb, lambda_context):

@@ -21,19 +21,31 @@ from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
 from sections.wiring import dependencies
 from tests.conftest import make_event, sections_order, set_course_deleted
-from tests.integration.faults import FaultInjector, cancelled, internal_error, read_timeout, side_effect, throttled
+from tests.integration.faults import (
+    SECTION_PUT,
+    FaultInjector,
+    committed_but_answer_lost,
+    id_taken,
+    internal_error,
+    read_timeout,
+    side_effect,
+    throttled,
+    transaction_conflict,
+)
 
 COURSES = (1, 2, 3)
-FAULTS = (
-    "none",
-    "throttled-allocation",
-    "throttled-write",
-    "conflict-once",
-    "id-taken-once",
-    "timeout-once",
-    "deleted-meanwhile",
-    "dynamodb-500",
-)
+# Each fault: (on every attempt, or only the first?), the operation it hits, and the fault.
+FAULT_PLANS = {
+    "throttled-allocation": (True, "UpdateItem", throttled),
+    "throttled-write": (True, SECTION_PUT, throttled),
+    "conflict-once": (False, SECTION_PUT, transaction_conflict),
+    "allocation-conflict-once": (False, "UpdateItem", transaction_conflict),
+    "id-taken-once": (False, SECTION_PUT, id_taken),
+    "timeout-once": (False, SECTION_PUT, read_timeout),
+    "answer-lost-once": (False, SECTION_PUT, committed_but_answer_lost),
+    "dynamodb-500": (True, SECTION_PUT, internal_error),
+}
+FAULTS = ("none", "deleted-meanwhile", *FAULT_PLANS)
 
 
 class SectionsMachine(RuleBasedStateMachine):
@@ -52,25 +64,19 @@ class SectionsMachine(RuleBasedStateMachine):
 
     def _plan(self, fault: str, course: int) -> None:
         self.faults.reset()
-        if fault == "throttled-allocation":
-            self.faults.always("UpdateItem", throttled())
-        elif fault == "throttled-write":
-            self.faults.always("TransactWriteItems", throttled())
-        elif fault == "conflict-once":
-            self.faults.on("TransactWriteItems", 1, cancelled("None", "TransactionConflict"))
-        elif fault == "id-taken-once":
-            self.faults.on("TransactWriteItems", 1, cancelled("ConditionalCheckFailed", "None"))
-        elif fault == "timeout-once":
-            self.faults.on("TransactWriteItems", 1, read_timeout())
-        elif fault == "dynamodb-500":
-            self.faults.always("TransactWriteItems", internal_error())
+        if fault in FAULT_PLANS:
+            every_attempt, operation, make_fault = FAULT_PLANS[fault]
+            if every_attempt:
+                self.faults.always(operation, make_fault())
+            else:
+                self.faults.on(operation, 1, make_fault())
         elif fault == "deleted-meanwhile":
 
             def delete():
                 set_course_deleted(self.client, course)
                 self.deleted.add(course)
 
-            self.faults.on("TransactWriteItems", 1, side_effect(delete))
+            self.faults.on(SECTION_PUT, 1, side_effect(delete))
 
     @rule(
         course=st.sampled_from(COURSES),
