@@ -46,7 +46,7 @@ class ConflictProxy:
         self.emulate = emulate
         self.key_schemas = key_schemas  # table name -> its key attribute names
         self.commit_seconds = commit_seconds
-        self._held: dict[ItemKey, str] = {}
+        self._held: set[ItemKey] = set()
         self._tokens_in_flight: set[str] = set()
         self._lock = threading.Lock()
         self._drop_answers: dict[str, int] = {}
@@ -75,16 +75,15 @@ class ConflictProxy:
     # ---- one request ----
     def answer(self, operation: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes] | None:
         """The answer to send, or None to drop the connection after applying the request."""
-        request = json.loads(body or b"{}")
         if not self.emulate:
             return self._forward_unless_dropped(operation, body, headers)
+        request = json.loads(body or b"{}")
         if operation in _PLAIN_WRITES:
+            key = self._item_key(request["TableName"], request.get("Key") or request.get("Item") or {})
             with self._lock:
-                held = (
-                    self._item_key(request["TableName"], request.get("Key") or request.get("Item") or {}) in self._held
-                )
+                held = key in self._held
+                self.conflicts += held
             if held:
-                self.conflicts += 1
                 return _error("TransactionConflictException", "Transaction is ongoing for the item")
         elif operation == "TransactWriteItems":
             return self._transact(request, body, headers)
@@ -100,13 +99,13 @@ class ConflictProxy:
                 self.conflicts += 1
                 return _error("TransactionInProgressException", "Transaction is in progress")
             taken = [key in self._held for key in keys]
-            if not any(taken):
-                for key in keys:
-                    self._held[key] = token
+            if any(taken):
+                self.conflicts += 1
+            else:
+                self._held.update(keys)
                 if token:
                     self._tokens_in_flight.add(token)
         if any(taken):
-            self.conflicts += 1
             reasons = [
                 {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
                 if hit
@@ -124,8 +123,7 @@ class ConflictProxy:
             return self._forward_unless_dropped("TransactWriteItems", body, headers)
         finally:
             with self._lock:
-                for key in keys:
-                    self._held.pop(key, None)
+                self._held.difference_update(keys)
                 self._tokens_in_flight.discard(token)
 
     def _forward_unless_dropped(

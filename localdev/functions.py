@@ -59,31 +59,41 @@ def built_runtime(
     The import path is the task root (/var/task), the layer (/opt/python) and the runtime's own
     packages (/var/runtime), as in AWS's python3.13 image.
     """
-    _, module, attribute = template.function_handler(logical_id)
     task_root = BUILD_DIR / logical_id
-    return FunctionRuntime(
-        task_root=task_root,
-        handler=f"{module}.{attribute}",
-        python=BARE_PYTHON,
-        python_options=("-S",),
-        python_path=[task_root, layer_dir, LAMBDA_RUNTIME_DIR],
-        environment=function_environment(template, logical_id, dynamodb_endpoint),
-        timeout_seconds=template.function_timeout(logical_id),
-        memory_mb=template.function_memory(logical_id) or DEFAULT_MEMORY_MB,
+    return _runtime(
+        template,
+        logical_id,
+        dynamodb_endpoint,
+        task_root,
+        BARE_PYTHON,
+        [task_root, layer_dir, LAMBDA_RUNTIME_DIR],
+        ("-S",),
     )
 
 
-def source_runtime(
-    template: Template, logical_id: str, dynamodb_endpoint: str, timeout_seconds: int | None = None
-) -> FunctionRuntime:
+def source_runtime(template: Template, logical_id: str, dynamodb_endpoint: str) -> FunctionRuntime:
     """The function from the source tree, on this interpreter: its folder first, then this environment's packages."""
-    code_dir, module, attribute = template.function_handler(logical_id)
+    task_root = template.function_handler(logical_id)[0]
+    return _runtime(template, logical_id, dynamodb_endpoint, task_root, sys.executable, [task_root])
+
+
+def _runtime(
+    template: Template,
+    logical_id: str,
+    dynamodb_endpoint: str,
+    task_root: Path,
+    python: str,
+    python_path: list[Path],
+    python_options: tuple[str, ...] = (),
+) -> FunctionRuntime:
+    _, module, attribute = template.function_handler(logical_id)
     return FunctionRuntime(
-        task_root=code_dir,
+        task_root=task_root,
         handler=f"{module}.{attribute}",
-        python=sys.executable,
-        python_path=[code_dir],
+        python=python,
+        python_options=python_options,
+        python_path=python_path,
         environment=function_environment(template, logical_id, dynamodb_endpoint),
-        timeout_seconds=timeout_seconds or template.function_timeout(logical_id),
+        timeout_seconds=template.function_timeout(logical_id),
         memory_mb=template.function_memory(logical_id) or DEFAULT_MEMORY_MB,
     )

@@ -6,6 +6,7 @@ statusCode, crash, raise, or take its time. AWS's answers to each are in ../shar
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,7 @@ def stub_api(tmp_path_factory) -> Iterator[tuple[str, str, list[str]]]:
     keys = LocalKeys(tmp_path_factory.mktemp("stub-keys")).ensure()
     template = local_template({"CorsAllowedOrigins": "https://app.example.com"})
     runtime = source_runtime(template, CREATE_SECTION_FUNCTION, "http://127.0.0.1:9")
-    runtime = runtime.__class__(**{**runtime.__dict__, "task_root": STUB, "python_path": [STUB], "timeout_seconds": 3})
+    runtime = dataclasses.replace(runtime, task_root=STUB, python_path=[STUB], timeout_seconds=3)
     log: list[str] = []
     lock = threading.Lock()
 
