@@ -16,7 +16,7 @@ from typing import Any
 
 from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, put_course, seed_demo_courses
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
-from localdev.functions import code_dir, roles_claim
+from localdev.functions import import_path, roles_claim
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
 from localdev.template import local_template
 
@@ -235,6 +235,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.path.insert(0, str(code_dir()))
+    sys.path[:0] = [str(folder) for folder in import_path()]
     args: Any = parser().parse_args(argv)
     return int(args.run(args))

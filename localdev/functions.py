@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from localdev.lambda_workers import FunctionRuntime
 from localdev.template import LOCAL_REGION, ROOT, Template, local_template
@@ -17,13 +19,30 @@ HOST_LAYER_DIR = ROOT / ".aws-sam" / "host-layer" / "python"
 LAMBDA_RUNTIME_DIR = ROOT / ".tools" / "lambda-runtime"
 # The interpreter this environment was made from, without its packages: -S leaves out site-packages.
 BARE_PYTHON = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
-DEFAULT_MEMORY_MB = 128
-CREATE_SECTION_FUNCTION = "CreateSectionFunction"  # Lambda's default when MemorySize is not set
+DEFAULT_MEMORY_MB = 128  # Lambda's default when MemorySize is not set
+CREATE_SECTION_FUNCTION = "CreateSectionFunction"
+# The layer of third-party packages: `make built` builds it for this host too (HOST_LAYER_DIR).
+RUNTIME_LAYER = "RuntimeLayer"
 
 
 def code_dir(logical_id: str = CREATE_SECTION_FUNCTION) -> Path:
     """The function's CodeUri folder, from template.yaml."""
     return local_template().function_handler(logical_id)[0]
+
+
+def source_layer_dirs(template: Template, logical_id: str) -> list[Path]:
+    """The function's layers that hold our own code, from the source tree: each layer's python/ folder.
+
+    A layer of third-party packages has none in the source tree; those come from this environment.
+    """
+    folders = [template.layer_content(layer) / "python" for layer in template.function_layers(logical_id)]
+    return [folder for folder in folders if folder.is_dir()]
+
+
+def import_path(logical_id: str = CREATE_SECTION_FUNCTION) -> list[Path]:
+    """What a test or tool puts on sys.path to import the function from the source tree, as Lambda would."""
+    template = local_template()
+    return [code_dir(logical_id), *source_layer_dirs(template, logical_id)]
 
 
 def roles_claim() -> str:
@@ -60,21 +79,26 @@ def built_runtime(
     packages (/var/runtime), as in AWS's python3.13 image.
     """
     task_root = BUILD_DIR / logical_id
+    layers = [
+        layer_dir if layer == RUNTIME_LAYER else BUILD_DIR / layer / "python"
+        for layer in template.function_layers(logical_id)
+    ]
     return _runtime(
         template,
         logical_id,
         dynamodb_endpoint,
         task_root,
         BARE_PYTHON,
-        [task_root, layer_dir, LAMBDA_RUNTIME_DIR],
+        [task_root, *layers, LAMBDA_RUNTIME_DIR],
         ("-S",),
     )
 
 
 def source_runtime(template: Template, logical_id: str, dynamodb_endpoint: str) -> FunctionRuntime:
-    """The function from the source tree, on this interpreter: its folder first, then this environment's packages."""
+    """The function from the source tree, on this interpreter: its folder, its layers' code, then this environment's packages."""
     task_root = template.function_handler(logical_id)[0]
-    return _runtime(template, logical_id, dynamodb_endpoint, task_root, sys.executable, [task_root])
+    python_path = [task_root, *source_layer_dirs(template, logical_id)]
+    return _runtime(template, logical_id, dynamodb_endpoint, task_root, sys.executable, python_path)
 
 
 def _runtime(
@@ -97,3 +121,24 @@ def _runtime(
         timeout_seconds=template.function_timeout(logical_id),
         memory_mb=template.function_memory(logical_id) or DEFAULT_MEMORY_MB,
     )
+
+
+def handler_module(logical_id: str) -> ModuleType:
+    """The function's handler module, from the source tree, under a name of its own.
+
+    Every function's handler is `app.py`, so in one process (tests, OpenAPI generation) each is
+    imported as `<LogicalId>.app`; its shared code must already be importable (import_path()).
+    """
+    name = f"{logical_id}.app"
+    if name not in sys.modules:
+        _, module, _ = local_template().function_handler(logical_id)
+        spec = importlib.util.spec_from_file_location(name, code_dir(logical_id) / f"{module}.py")
+        assert spec and spec.loader
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        try:
+            spec.loader.exec_module(loaded)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]

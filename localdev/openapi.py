@@ -1,8 +1,8 @@
 """docs/openapi.json, generated from the code: the Powertools resolver's routes and the Pydantic models.
 
-The resolver contributes the path, the path parameter and the operation's metadata (see the route
-decorator in app.py); the request body comes from CreateSectionRequest, the 201 body from Section,
-and the errors from the problem document the function renders. Tooling only: nothing here is
+Each function's resolver contributes its paths and its operations' metadata (the route decorators
+in each app.py); request bodies come from SectionRequest and SectionChanges, answers from Section,
+errors from the problem document the functions render, and `links` tie create to what follows it. Tooling only: nothing here is
 imported by the function at run time.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from localdev.functions import CREATE_SECTION_FUNCTION, function_environment
+from localdev.functions import CREATE_SECTION_FUNCTION, function_environment, handler_module
 from localdev.template import local_template
 
 TITLE = "Course API"
@@ -65,21 +65,17 @@ def _problem(description: str, **headers: Any) -> dict[str, Any]:
     return _response(description, _PROBLEM, **headers)
 
 
-def _responses() -> dict[str, Any]:
-    retry_after = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}
-    return {
-        "201": {
-            "description": "The section was created (or, for a repeated Idempotency-Key, the original answer is replayed).",
-            "headers": {
-                "Location": {
-                    "description": "/api/v2/course/{id}/section/{section_id}/",
-                    "required": True,
-                    "schema": {"type": "string"},
-                }
-            },
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Section"}}},
-        },
-        "400": _problem("The path id, the body or the Idempotency-Key header is invalid; `errors` names each field."),
+_RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}
+_SECTION = {"application/json": {"schema": {"$ref": "#/components/schemas/Section"}}}
+
+
+def _errors(*, body: bool, idempotency: bool = False, section: bool = False) -> dict[str, Any]:
+    """The problems an operation can answer: every one's, those of a body, of an Idempotency-Key, of a section id."""
+    ids = "The path's `id` or `section_id`" if section else "The path's `id`"
+    invalid = ", the body" if body else ""
+    invalid += " or the Idempotency-Key header" if idempotency else ""
+    errors = {
+        "400": _problem(f"{ids}{invalid} is invalid; `errors` names each field."),
         "401": _response(
             'No valid token. API Gateway\'s JWT authorizer answers `{"message":"Unauthorized"}`; '
             "the function answers a problem when verified claims lack a subject.",
@@ -87,110 +83,241 @@ def _responses() -> dict[str, Any]:
             _PROBLEM,
         ),
         "403": _problem("The caller neither manages nor created this course. Says nothing of whether it exists."),
-        "404": _problem("The course does not exist or is deleted."),
+        "404": _problem(
+            "The course does not exist or is deleted (`course-not-found`)"
+            + ("; or it has no such section (`section-not-found`)." if section else ".")
+        ),
         "405": _problem(
             "The path exists but not with this method.",
             Allow={"description": "The methods the path answers.", "required": True, "schema": {"type": "string"}},
         ),
-        "409": _problem("A request with the same Idempotency-Key is still in progress; retry after it completes."),
-        "413": _response(
-            "The body exceeds 64 KiB (the function), or the request exceeds API Gateway's or Lambda's limits "
-            "(10,240 bytes of request line and headers; a 6 MB event, base64-encoded forms included).",
-            _PROBLEM,
-            _GATEWAY,
-        ),
-        "415": _problem("The body is neither application/json nor application/x-www-form-urlencoded."),
-        "422": _problem("The Idempotency-Key was already used with a different body."),
         "429": _response("API Gateway's stage throttling.", _GATEWAY),
         "500": _problem("An unexpected error; nothing internal is revealed. Quote request_id."),
         "503": _problem(
             "DynamoDB throttled or failed after bounded retries; retry after Retry-After.",
-            **{"Retry-After": retry_after},
+            **{"Retry-After": _RETRY_AFTER},
         ),
+    }
+    if body:
+        errors["413"] = _response(
+            "The body exceeds 64 KiB (the function), or the request exceeds API Gateway's or Lambda's limits "
+            "(10,240 bytes of request line and headers; a 6 MB event, base64-encoded forms included).",
+            _PROBLEM,
+            _GATEWAY,
+        )
+        errors["415"] = _problem("The body is neither application/json nor application/x-www-form-urlencoded.")
+    if idempotency:
+        errors["409"] = _problem(
+            "A request with the same Idempotency-Key is still in progress; retry after it completes."
+        )
+        errors["422"] = _problem("The Idempotency-Key was already used with a different body.")
+    return dict(sorted(errors.items()))
+
+
+def _links(section_id: str, *operations: str) -> dict[str, Any]:
+    """OpenAPI links to the section's other operations: what schemathesis's stateful phase walks."""
+    return {
+        operation[0].upper() + operation[1:]: {
+            "operationId": operation,
+            "parameters": {"id": "$request.path.id", "section_id": section_id},
+        }
+        for operation in operations
     }
 
 
-def openapi_document() -> dict[str, Any]:
-    environment = function_environment(local_template(), CREATE_SECTION_FUNCTION, "http://127.0.0.1:8000")
-    os.environ.update({name: value for name, value in environment.items() if name not in os.environ})
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
-
-    from app import app
-    from sections.idempotency_key import HEADER_PATTERN
-    from sections.models import MAX_SAFE_INTEGER, CreateSectionRequest, Section
-
-    document: dict[str, Any] = json.loads(
-        app.get_openapi_json_schema(
-            title=TITLE,
-            version=VERSION,
-            description=(
-                "Create a Course Section. Every route sits behind API Gateway's JWT authorizer. "
-                "Errors are RFC 9457 problem documents (application/problem+json)."
-            ),
-            servers=[Server(url="http://127.0.0.1:3000", description="`make dev`")],
-            security_schemes={
-                "bearerJwt": HTTPBearer(
-                    bearerFormat="JWT", description="A JWT from the stack's Cognito user pool or the configured issuer."
-                )
+def _body(model: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}},
+            "application/x-www-form-urlencoded": {
+                "schema": {"$ref": f"#/components/schemas/{model}Form"},
+                "encoding": {"lessons_order": {"style": "form", "explode": True}},
             },
-            security=[{"bearerJwt": []}],
-        )
-    )
-    components: dict[str, Any] = {}
-    request_schema = CreateSectionRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-    components.update(request_schema.pop("$defs", {}))
-    components["CreateSectionRequest"] = request_schema
-    # A form cannot send null: an empty dripped_at means null there (sections/request_body.py).
-    form_schema = copy.deepcopy(request_schema)
-    form_schema["title"] = "CreateSectionForm"
-    dripped_at = form_schema["properties"]["dripped_at"]
+        },
+    }
+
+
+def _operations() -> dict[str, dict[str, Any]]:
+    """Each operation's parameters, body and answers, by operationId."""
+    from_body = "$response.body#/id"
+    from_path = "$request.path.section_id"
+    changed = {
+        "description": "The section as it now is.",
+        "content": _SECTION,
+        "links": _links(from_body, "getCourseSection", "patchCourseSection", "deleteCourseSection"),
+    }
+    return {
+        "createCourseSection": {
+            "parameters": ["id", "Idempotency-Key"],
+            "requestBody": _body("SectionRequest"),
+            "responses": {
+                "201": {
+                    "description": "The section was created (or, for a repeated Idempotency-Key, the original answer is replayed).",
+                    "headers": {
+                        "Location": {
+                            "description": "/api/v2/course/{id}/section/{section_id}/",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    },
+                    "content": _SECTION,
+                    "links": _links(
+                        from_body,
+                        "getCourseSection",
+                        "updateCourseSection",
+                        "patchCourseSection",
+                        "deleteCourseSection",
+                    ),
+                },
+                **_errors(body=True, idempotency=True),
+            },
+        },
+        "getCourseSections": {
+            "parameters": ["id"],
+            "responses": {
+                "200": {
+                    "description": "The course's sections, in its order. Not paginated.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Section"}}
+                        }
+                    },
+                },
+                **_errors(body=False),
+            },
+        },
+        "getCourseSection": {
+            "parameters": ["id", "section_id"],
+            "responses": {
+                "200": {
+                    "description": "The section.",
+                    "content": _SECTION,
+                    "links": _links(from_path, "updateCourseSection", "patchCourseSection", "deleteCourseSection"),
+                },
+                **_errors(body=False, section=True),
+            },
+        },
+        "updateCourseSection": {
+            "parameters": ["id", "section_id"],
+            "requestBody": _body("SectionRequest"),
+            "responses": {"200": changed, **_errors(body=True, section=True)},
+        },
+        "patchCourseSection": {
+            "parameters": ["id", "section_id"],
+            "requestBody": _body("SectionChanges"),
+            "responses": {"200": changed, **_errors(body=True, section=True)},
+        },
+        "deleteCourseSection": {
+            "parameters": ["id", "section_id"],
+            "responses": {
+                "204": {"description": "Deleted. A second delete is 404."},
+                **_errors(body=False, section=True),
+            },
+        },
+    }
+
+
+def _parameters() -> dict[str, dict[str, Any]]:
+    from sections.idempotency_key import HEADER_PATTERN
+    from sections.section import MAX_SAFE_INTEGER
+
+    path_id = {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER}
+    return {
+        "id": {"name": "id", "in": "path", "required": True, "description": "The course id.", "schema": path_id},
+        "section_id": {
+            "name": "section_id",
+            "in": "path",
+            "required": True,
+            "description": "The section id.",
+            "schema": path_id,
+        },
+        "Idempotency-Key": {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": (
+                "Makes retries safe: the same key and body from the same caller on the same course, "
+                "within 24 hours, replays the original 201 instead of creating another section."
+            ),
+            "schema": {"type": "string", "pattern": HEADER_PATTERN},
+        },
+    }
+
+
+def _form_schema(schema: dict[str, Any], title: str) -> dict[str, Any]:
+    """A form cannot send null: an empty dripped_at means null there (sections/request_body.py)."""
+    form = copy.deepcopy(schema)
+    form["title"] = title
+    dripped_at = form["properties"]["dripped_at"]
     dripped_at["anyOf"] = [
         *(s for s in dripped_at["anyOf"] if s != {"type": "null"}),
         {"type": "string", "maxLength": 0},
     ]
     dripped_at.pop("default", None)
-    components["CreateSectionForm"] = form_schema
+    return form
+
+
+def _components() -> dict[str, Any]:
+    from sections.models import SectionChanges, SectionRequest
+    from sections.section import Section
+
+    components: dict[str, Any] = {}
+    for model in (SectionRequest, SectionChanges):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+        components[f"{model.__name__}Form"] = _form_schema(schema, f"{model.__name__}Form")
     components["Section"] = TypeAdapter(Section).json_schema(mode="serialization")
     components["Section"]["required"] = list(components["Section"]["properties"])
     components["Section"]["additionalProperties"] = False
-    for model in (ProblemDetails, FieldProblem, GatewayMessage):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for problem_model in (ProblemDetails, FieldProblem, GatewayMessage):
+        schema = problem_model.model_json_schema(ref_template="#/components/schemas/{model}")
         schema.pop("$defs", None)
-        components[model.__name__] = schema
-    document["components"]["schemas"] = components
+        components[problem_model.__name__] = schema
+    return components
 
-    for operation in (op for path in document["paths"].values() for op in path.values()):
-        operation["parameters"] = [
-            {
-                "name": "id",
-                "in": "path",
-                "required": True,
-                "description": "The course id.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER},
-            },
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "description": (
-                    "Makes retries safe: the same key and body from the same caller on the same course, "
-                    "within 24 hours, replays the original 201 instead of creating another section."
+
+def openapi_document() -> dict[str, Any]:
+    template = local_template()
+    environment = function_environment(template, CREATE_SECTION_FUNCTION, "http://127.0.0.1:8000")
+    os.environ.update({name: value for name, value in environment.items() if name not in os.environ})
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+
+    paths: dict[str, Any] = {}
+    document: dict[str, Any] = {}
+    for function in template.functions():  # each function's resolver documents its own routes
+        document = json.loads(
+            handler_module(function).app.get_openapi_json_schema(
+                title=TITLE,
+                version=VERSION,
+                description=(
+                    "The Course Section resource: create, list, read, replace, patch and delete. Every route "
+                    "sits behind API Gateway's JWT authorizer. Errors are RFC 9457 problem documents "
+                    "(application/problem+json)."
                 ),
-                "schema": {"type": "string", "pattern": HEADER_PATTERN},
-            },
-        ]
-        body = {"schema": {"$ref": "#/components/schemas/CreateSectionRequest"}}
-        operation["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": body,
-                "application/x-www-form-urlencoded": {
-                    "schema": {"$ref": "#/components/schemas/CreateSectionForm"},
-                    "encoding": {"lessons_order": {"style": "form", "explode": True}},
+                servers=[Server(url="http://127.0.0.1:3000", description="`make dev`")],
+                security_schemes={
+                    "bearerJwt": HTTPBearer(
+                        bearerFormat="JWT",
+                        description="A JWT from the stack's Cognito user pool or the configured issuer.",
+                    )
                 },
-            },
-        }
-        operation["responses"] = _responses()
+                security=[{"bearerJwt": []}],
+            )
+        )
+        for path, operations in document["paths"].items():
+            paths.setdefault(path, {}).update(operations)
+    document["paths"] = {path: dict(sorted(operations.items())) for path, operations in sorted(paths.items())}
+    document["components"]["schemas"] = _components()
+
+    parameters, operations = _parameters(), _operations()
+    for operation in (op for path in document["paths"].values() for op in path.values()):
+        spec = operations[operation["operationId"]]
+        operation["parameters"] = [parameters[name] for name in spec["parameters"]]
+        if "requestBody" in spec:
+            operation["requestBody"] = spec["requestBody"]
+        operation["responses"] = spec["responses"]
     return document
 
 

@@ -146,9 +146,21 @@ class Template:
         definition = auth.get("Authorizers", {}).get(authorizer or auth.get("DefaultAuthorizer"), {})
         return [scope for scope in self.resolve(definition.get("AuthorizationScopes", [])) if scope is not None]
 
+    def functions(self) -> list[str]:
+        return [name for name, resource in self.resources.items() if resource["Type"] == "AWS::Serverless::Function"]
+
     def function_environment(self, logical_id: str) -> dict[str, str]:
-        variables = self.resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
-        return {name: str(self.resolve(value)) for name, value in variables.items()}
+        """The Globals' variables overlaid with the function's own, as SAM merges them."""
+        shared = self._globals().get("Environment", {}).get("Variables", {})
+        own = self.resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+        return {name: str(self.resolve(value)) for name, value in {**shared, **own}.items()}
+
+    def function_layers(self, logical_id: str) -> list[str]:
+        """The logical ids of the function's layers, in order (its own list, else the Globals')."""
+        return [str(self.resolve(layer)) for layer in self._function_setting(logical_id, "Layers") or []]
+
+    def layer_content(self, logical_id: str) -> Path:
+        return ROOT / self.resources[logical_id]["Properties"]["ContentUri"]
 
     def function_handler(self, logical_id: str) -> tuple[Path, str, str]:
         properties = self.resources[logical_id]["Properties"]
@@ -165,7 +177,10 @@ class Template:
     def _function_setting(self, logical_id: str, name: str) -> Any:
         """The function's own property, else the template's Globals, as SAM merges them."""
         properties = self.resources[logical_id]["Properties"]
-        return properties.get(name, self.document.get("Globals", {}).get("Function", {}).get(name))
+        return properties.get(name, self._globals().get(name))
+
+    def _globals(self) -> dict[str, Any]:
+        return self.document.get("Globals", {}).get("Function", {})
 
 
 def local_template(overrides: dict[str, str] | None = None) -> Template:

@@ -16,7 +16,9 @@ from moto import mock_aws
 
 from localdev.dynamodb import create_tables, put_course, seed_demo_courses
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
+from localdev.functions import handler_module
 from localdev.lambda_context import LocalLambdaContext
+from localdev.routes import match_route
 from localdev.template import local_template
 
 EVENTS = Path(__file__).parent / "events"
@@ -87,17 +89,25 @@ def make_event(
     headers: dict[str, str] | None = None,
     trailing_slash: bool = True,
     base64_body: bool = False,
+    method: str = "POST",
+    section: str | None = None,
 ) -> dict[str, Any]:
     """A v2 event built from tests/events/create_section.json, as API Gateway would send it.
 
-    The documented path, with its slash, arrives through the $default route, without pathParameters;
-    the form without the slash through the explicit route, with them.
+    A create's documented path, with its slash, arrives through the $default route, without
+    pathParameters; the form without the slash through the explicit route, with them. Other
+    methods arrive through their greedy route under the course (template.yaml).
     """
     event = copy.deepcopy(load_event())
-    path = f"/api/v2/course/{course}/section" + ("/" if trailing_slash else "")
+    path = f"/api/v2/course/{course}/section/" + (f"{section}/" if section is not None else "")
+    path = path if trailing_slash else path.rstrip("/")
     event["rawPath"] = path
     event["requestContext"]["http"]["path"] = path
-    if not trailing_slash:
+    event["requestContext"]["http"]["method"] = method
+    if method != "POST":
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} /api/v2/course/{{id}}/{{proxy+}}"
+        event["pathParameters"] = {"id": course, "proxy": path.split(f"/course/{course}/", 1)[1]}
+    elif not trailing_slash:
         event["routeKey"] = event["requestContext"]["routeKey"] = "POST /api/v2/course/{id}/section"
         event["pathParameters"] = {"id": course}
     event["body"] = body
@@ -147,11 +157,11 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "request_id"}
 
 
 def call(event: dict[str, Any], context: Any) -> tuple[int, dict[str, str], Any]:
-    """lambda_handler, with the answer split into status, headers and decoded body."""
-    from app import lambda_handler
-
-    response = lambda_handler(event, context)
-    return response["statusCode"], response["headers"], json.loads(response["body"])
+    """The function API Gateway routes the event to, with the answer split into status, headers and decoded body."""
+    routed = match_route(local_template().routes(), event["requestContext"]["http"]["method"], event["rawPath"])
+    response = handler_module(routed.route.target if routed else FUNCTION).lambda_handler(event, context)
+    body = response.get("body")
+    return response["statusCode"], response.get("headers", {}), json.loads(body) if body else None
 
 
 def course_item(client, course_id=1):

@@ -4,8 +4,8 @@ from sections.authorization import (
     Caller,
     authenticated_caller,
     authorize_course_manager,
-    parse_course_id,
     parse_groups,
+    parse_path_id,
 )
 from sections.problems import InvalidRequest, NotAuthenticated, NotCourseManager
 
@@ -30,17 +30,21 @@ def test_groups_claim_formats(raw, expected):
 
 
 @pytest.mark.parametrize("raw", ["1", "42", "9007199254740991"])
-def test_valid_course_ids(raw):
-    assert parse_course_id(raw) == int(raw)
+@pytest.mark.parametrize("name", ["id", "section_id"])
+def test_valid_path_ids(raw, name):
+    assert parse_path_id(raw, name) == int(raw)
 
 
 @pytest.mark.parametrize(
-    "raw", ["0", "-1", "01", "1.0", "abc", "9007199254740992", "１", "", "1e3", "99999999999999999999"]
+    "raw",
+    ["0", "-1", "01", "1.0", "abc", "9007199254740992", "１", "", "1e3", "99999999999999999999", "9" * 5000, None],
 )
-def test_invalid_course_ids_name_the_id_field(raw):
+@pytest.mark.parametrize("name", ["id", "section_id"])
+def test_invalid_path_ids_name_their_parameter(raw, name):
     with pytest.raises(InvalidRequest) as raised:
-        parse_course_id(raw)
-    assert [error.field for error in raised.value.errors] == ["id"]
+        parse_path_id(raw, name)
+    assert [error.field for error in raised.value.errors] == [name]
+    assert raised.value.errors[0].message == "must be a positive integer no larger than 9007199254740991"
 
 
 def test_claims_without_sub_are_unauthenticated():

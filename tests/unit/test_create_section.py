@@ -220,16 +220,36 @@ def test_what_default_delivers_on_an_unknown_path_is_a_problem_404(dynamodb, lam
     assert section_items(dynamodb) == []
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "TRACE", "post", "Post"])
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE", "HEAD", "post", "Post", "get"])
 def test_a_known_path_with_another_method_is_405_with_allow(dynamodb, lambda_context, method):
     for trailing_slash in (True, False):
         event = make_event(trailing_slash=trailing_slash)
         event["requestContext"]["http"]["method"] = method
         status, headers, body = call(event, lambda_context)
         assert_problem(status, headers, body, 405)
-        assert headers["Allow"] == "POST"
+        assert headers["Allow"] == "GET, POST"  # the resource's methods, whichever function serves them
         assert body["type"] == "urn:course-api:problem:method-not-allowed"
     assert section_items(dynamodb) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v2/course/1/section/7/", "/api/v2/course/1/section/7", "/api/v2/course/1/section/x/"]
+)
+def test_post_on_a_section_is_405_listing_what_a_section_answers(dynamodb, lambda_context, path):
+    event = make_event()
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    status, headers, body = call(event, lambda_context)
+    assert_problem(status, headers, body, 405)
+    assert headers["Allow"] == "DELETE, GET, PATCH, PUT"
+
+
+def test_a_course_id_the_resolver_cannot_route_is_still_400_naming_id(dynamodb, lambda_context):
+    # Powertools' path pattern refuses a quote, so no route takes it; it is still a bad id, not a missing route.
+    event = make_event()
+    event["rawPath"] = event["requestContext"]["http"]["path"] = '/api/v2/course/1"/section/'
+    status, headers, body = call(event, lambda_context)
+    assert_problem(status, headers, body, 400)
+    assert body["errors"] == [{"field": "id", "message": "must be a positive integer no larger than 9007199254740991"}]
 
 
 def test_a_lowercase_method_on_an_unknown_path_is_404(dynamodb, lambda_context):

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from localdev.functions import code_dir
-from localdev.template import ROOT
+from localdev.functions import CREATE_SECTION_FUNCTION, code_dir, import_path
+from localdev.template import ROOT, local_template
 
-FUNCTION_DIR = code_dir()
-PACKAGES = {"localdev": ROOT / "localdev", "sections": FUNCTION_DIR / "sections", "bench": ROOT / "bench"}
+SHARED_CODE = ROOT / "layers" / "shared" / "python"
+PACKAGES = {"localdev": ROOT / "localdev", "sections": SHARED_CODE / "sections", "bench": ROOT / "bench"}
 
 
 def product_modules() -> dict[str, Path]:
-    modules = {"app": FUNCTION_DIR / "app.py"}
+    # Every function's handler is app.py; each is its own module here.
+    modules = {f"{function}.app": code_dir(function) / "app.py" for function in local_template().functions()}
     for package, folder in PACKAGES.items():
         for path in folder.glob("*.py"):
             modules[package if path.stem == "__init__" else f"{package}.{path.stem}"] = path
@@ -65,7 +66,7 @@ def test_each_localdev_module_imports_on_its_own(module):
     result = subprocess.run(
         [sys.executable, "-c", f"import localdev.{module}"],
         cwd=ROOT,
-        env={"PYTHONPATH": f"{ROOT}:{FUNCTION_DIR}", "PATH": ""},
+        env={"PYTHONPATH": ":".join([str(ROOT), *map(str, import_path(CREATE_SECTION_FUNCTION))]), "PATH": ""},
         capture_output=True,
         text=True,
     )

@@ -10,13 +10,17 @@ from typing import Any
 
 import pytest
 
-from localdev.functions import code_dir
+from localdev.functions import import_path
 from localdev.template import ROOT
 from tests.conftest import lambda_environment
 
+FUNCTIONS = ("CreateSectionFunction", "ReadSectionsFunction", "ChangeSectionFunction")
 
-def run_fresh_lines(code: str, *, without: tuple[str, ...] = (), **environment: str) -> list[str]:
-    """Runs `code` in a new interpreter with the function's environment; returns what it printed."""
+
+def run_fresh_lines(
+    code: str, *, without: tuple[str, ...] = (), function: str = "CreateSectionFunction", **environment: str
+) -> list[str]:
+    """Runs `code` in a new interpreter with the function's environment and import path; returns what it printed."""
     base = {name: value for name, value in os.environ.items() if name not in without}
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -24,7 +28,8 @@ def run_fresh_lines(code: str, *, without: tuple[str, ...] = (), **environment: 
         env={
             **base,
             **{name: value for name, value in lambda_environment().items() if name not in without},
-            "PYTHONPATH": str(code_dir()),  # CodeUri, from template.yaml
+            # CodeUri and the shared code layer, from template.yaml; the repository for tests' helpers.
+            "PYTHONPATH": ":".join([*map(str, import_path(function)), str(ROOT)]),
             **environment,
         },
         capture_output=True,
@@ -34,12 +39,15 @@ def run_fresh_lines(code: str, *, without: tuple[str, ...] = (), **environment: 
     return result.stdout.strip().splitlines()
 
 
-def run_fresh(code: str, *, without: tuple[str, ...] = (), **environment: str) -> Any:
-    return json.loads(run_fresh_lines(code, without=without, **environment)[-1])
+def run_fresh(
+    code: str, *, without: tuple[str, ...] = (), function: str = "CreateSectionFunction", **environment: str
+) -> Any:
+    return json.loads(run_fresh_lines(code, without=without, function=function, **environment)[-1])
 
 
-def test_init_skips_unused_resolvers_event_sources_openapi_boto3_idempotency_and_the_xray_sdk():
-    loaded = run_fresh("import sys, json, app; print(json.dumps(sorted(sys.modules)))")
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_init_skips_unused_resolvers_event_sources_openapi_boto3_idempotency_and_the_xray_sdk(function):
+    loaded = run_fresh("import sys, json, app; print(json.dumps(sorted(sys.modules)))", function=function)
     for unused in (
         "aws_lambda_powertools.event_handler.appsync",
         "aws_lambda_powertools.event_handler.bedrock_agent",
@@ -55,7 +63,8 @@ def test_init_skips_unused_resolvers_event_sources_openapi_boto3_idempotency_and
     ):
         assert unused not in loaded, unused
     assert "aws_lambda_powertools.event_handler.api_gateway" in loaded
-    assert "pydantic" in loaded
+    # Only what validates a body loads pydantic; the read function never does.
+    assert ("pydantic" in loaded) == (function != "ReadSectionsFunction")
 
 
 @pytest.mark.parametrize(
@@ -127,8 +136,9 @@ INIT_STATE = (
 )
 
 
-def test_lambda_init_builds_the_clients_then_hands_the_heap_back_to_the_collector():
-    state = run_fresh(INIT_STATE, AWS_LAMBDA_FUNCTION_NAME="create-section")
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_lambda_init_builds_the_clients_then_hands_the_heap_back_to_the_collector(function):
+    state = run_fresh(INIT_STATE, function=function, AWS_LAMBDA_FUNCTION_NAME=function)
     assert state == {"clients_built": 1, "gc_enabled": True, "frozen": True}
 
 
@@ -157,3 +167,17 @@ def test_a_failed_init_is_logged_and_left_to_the_first_request():
     assert response["statusCode"] == 500
     assert response["headers"]["Content-Type"] == "application/problem+json"
     assert json.loads(response["body"])["title"] == "Internal Server Error"
+
+
+def test_an_import_that_fails_during_init_leaves_the_collector_on():
+    state = run_fresh(
+        "import gc, json\n"
+        "from sections.lifecycle import init_phase\n"
+        "try:\n"
+        "    with init_phase():\n"
+        "        import no_such_module_anywhere  # noqa\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "print(json.dumps({'gc_enabled': gc.isenabled(), 'frozen': gc.get_freeze_count()}))"
+    )
+    assert state == {"gc_enabled": True, "frozen": 0}

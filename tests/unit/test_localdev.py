@@ -17,7 +17,15 @@ def test_template_routes_function_environment_and_tables():
     assert template.routes() == [
         Route("POST /api/v2/course/{id}/section", "CreateSectionFunction"),
         Route("$default", "CreateSectionFunction"),
+        Route("GET /api/v2/course/{id}/{proxy+}", "ReadSectionsFunction"),
+        Route("PUT /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction"),
+        Route("PATCH /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction"),
+        Route("DELETE /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction"),
     ]
+    # The Globals' variables, and a function's own on top of them, as SAM merges them.
+    assert "IDEMPOTENCY_TABLE_NAME" not in template.function_environment("ReadSectionsFunction")
+    assert template.function_environment("ReadSectionsFunction")["TABLE_NAME"] == "CoursesTable"
+    assert template.function_layers("ReadSectionsFunction") == ["RuntimeLayer", "SharedCodeLayer"]
     environment = template.function_environment("CreateSectionFunction")
     assert environment["TABLE_NAME"] == "CoursesTable"
     assert environment["IDEMPOTENCY_TABLE_NAME"] == "IdempotencyTable"

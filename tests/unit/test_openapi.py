@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from localdev.openapi import openapi_document
 from sections.idempotency_key import HEADER_PATTERN, parse_idempotency_key
-from sections.models import NAME_PATTERN, CreateSectionRequest
+from sections.models import NAME_PATTERN, SectionRequest
 from sections.problems import InvalidRequest
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
@@ -23,9 +23,11 @@ def test_committed_openapi_matches_the_code():
 def test_openapi_documents_the_contract():
     document = openapi_document()
     assert document["openapi"] == "3.1.0"
-    (path,) = document["paths"]
-    assert path == "/api/v2/course/{id}/section/"
-    operation = document["paths"][path]["post"]
+    assert {path: sorted(operations) for path, operations in document["paths"].items()} == {
+        "/api/v2/course/{id}/section/": ["get", "post"],
+        "/api/v2/course/{id}/section/{section_id}/": ["delete", "get", "patch", "put"],
+    }
+    operation = document["paths"]["/api/v2/course/{id}/section/"]["post"]
     assert set(operation["requestBody"]["content"]) == {"application/json", "application/x-www-form-urlencoded"}
     assert {p["name"] for p in operation["parameters"]} == {"id", "Idempotency-Key"}
     assert operation["responses"]["201"]["headers"]["Location"]["required"] is True
@@ -34,7 +36,7 @@ def test_openapi_documents_the_contract():
         assert "application/problem+json" in operation["responses"][status]["content"], status
     assert document["components"]["securitySchemes"]["bearerJwt"]["scheme"] == "bearer"
     assert document["security"] == [{"bearerJwt": []}]
-    request = document["components"]["schemas"]["CreateSectionRequest"]
+    request = document["components"]["schemas"]["SectionRequest"]
     assert request["additionalProperties"] is False
     assert request["required"] == ["name"]
     assert request["properties"]["lessons_order"]["items"] == {"type": "integer", "minimum": 1, "maximum": 2**53 - 1}
@@ -42,6 +44,52 @@ def test_openapi_documents_the_contract():
         0,
         2**31 - 1,
     )
+    changes = document["components"]["schemas"]["SectionChanges"]
+    assert "required" not in changes and changes["additionalProperties"] is False
+
+
+def test_every_operation_is_documented_with_its_parameters_and_answers():
+    operations = {
+        operation["operationId"]: (method, operation)
+        for path in openapi_document()["paths"].values()
+        for method, operation in path.items()
+    }
+    expected = {
+        "getCourseSections": ("get", "200", {"id"}),
+        "getCourseSection": ("get", "200", {"id", "section_id"}),
+        "updateCourseSection": ("put", "200", {"id", "section_id"}),
+        "patchCourseSection": ("patch", "200", {"id", "section_id"}),
+        "deleteCourseSection": ("delete", "204", {"id", "section_id"}),
+        "createCourseSection": ("post", "201", {"id", "Idempotency-Key"}),
+    }
+    assert set(operations) == set(expected)
+    for operation_id, (method, success, parameters) in expected.items():
+        found_method, operation = operations[operation_id]
+        assert found_method == method
+        assert success in operation["responses"], operation_id
+        assert {p["name"] for p in operation["parameters"]} == parameters
+        for status in ("400", "401", "403", "404", "405", "500", "503"):
+            assert status in operation["responses"], (operation_id, status)
+    assert operations["patchCourseSection"][1]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SectionChanges"
+    }
+
+
+def test_create_links_to_read_replace_patch_and_delete_for_the_stateful_phase():
+    paths = openapi_document()["paths"]
+    links = paths["/api/v2/course/{id}/section/"]["post"]["responses"]["201"]["links"]
+    assert {link["operationId"] for link in links.values()} == {
+        "getCourseSection",
+        "updateCourseSection",
+        "patchCourseSection",
+        "deleteCourseSection",
+    }
+    for link in links.values():
+        assert link["parameters"] == {"id": "$request.path.id", "section_id": "$response.body#/id"}
+    read_links = paths["/api/v2/course/{id}/section/{section_id}/"]["get"]["responses"]["200"]["links"]
+    assert "deleteCourseSection" in {link["operationId"] for link in read_links.values()}
+    patch_links = paths["/api/v2/course/{id}/section/{section_id}/"]["patch"]["responses"]["200"]["links"]
+    assert "deleteCourseSection" in {link["operationId"] for link in patch_links.values()}
 
 
 # Whitespace, controls, quotes, backslashes and the rest: where the pattern and the code could part.
@@ -57,7 +105,7 @@ _EDGY_TEXT = st.text(st.sampled_from([*'ab \t\n\x0b\x85\xa0\u2028\u3000\ufeff\x0
 )
 def test_the_published_name_pattern_accepts_exactly_what_the_model_accepts(name):
     try:
-        CreateSectionRequest(name=name)
+        SectionRequest(name=name)
         accepted = True
     except ValidationError:
         accepted = False

@@ -5,14 +5,14 @@ from datetime import UTC, datetime
 import pytest
 
 from sections.problems import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
-from sections.request_body import MAX_BODY_BYTES, parse_create_section_request
+from sections.request_body import MAX_BODY_BYTES, parse_section_body
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 
 def parse(body, content_type=JSON, is_base64_encoded=False):
-    return parse_create_section_request(body, is_base64_encoded=is_base64_encoded, content_type=content_type)
+    return parse_section_body(body, is_base64_encoded=is_base64_encoded, content_type=content_type)
 
 
 def fields_of(raised):

@@ -18,7 +18,7 @@ class Settings:
     def from_env(cls) -> Settings:
         return cls(
             table_name=os.environ["TABLE_NAME"],
-            idempotency_table_name=os.environ["IDEMPOTENCY_TABLE_NAME"],
+            idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", ""),  # create only
             roles_claim=os.environ.get("ROLES_CLAIM") or "cognito:groups",
             admin_group=os.environ.get("ADMIN_GROUP", "").strip(),
             sam_local=os.environ.get("AWS_SAM_LOCAL") == "true",

@@ -1,4 +1,4 @@
-"""Who may create sections in a course, decided from the JWT claims API Gateway has already verified."""
+"""Who may work on a course's sections, decided from the JWT claims API Gateway has already verified; the path's ids."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sections.models import MAX_SAFE_INTEGER
 from sections.problems import FieldError, InvalidRequest, NotAuthenticated, NotCourseManager
+from sections.section import MAX_SAFE_INTEGER
 
 _COURSE_ROLE = re.compile(r"course:([1-9][0-9]*):(manager|creator)")
-MAX_COURSE_ID = MAX_SAFE_INTEGER
 
 
 @dataclass(frozen=True)
@@ -19,21 +18,21 @@ class Caller:
     groups: frozenset[str]
 
 
-def parse_course_id(raw: str | None) -> int:
-    """A course id is a positive decimal integer no larger than 2^53-1."""
-    if raw is None or not raw.isascii() or not raw.isdigit() or raw.startswith("0") or len(raw) > 16:
-        raise _bad_course_id()
-    course_id = int(raw)
-    if course_id > MAX_COURSE_ID:
-        raise _bad_course_id()
-    return course_id
-
-
-def _bad_course_id() -> InvalidRequest:
-    return InvalidRequest(
-        "The course id in the path is invalid.",
-        errors=[FieldError("id", f"must be a positive integer no larger than {MAX_COURSE_ID}")],
-    )
+def parse_path_id(raw: str | None, name: str) -> int:
+    """A course or section id in the path: a positive decimal integer no larger than 2^53-1, else 400 naming it."""
+    if (
+        not raw
+        or not raw.isascii()
+        or not raw.isdigit()
+        or raw[0] == "0"
+        or len(raw) > 16
+        or int(raw) > MAX_SAFE_INTEGER
+    ):
+        raise InvalidRequest(
+            f"The {'course' if name == 'id' else 'section'} id in the path is invalid.",
+            errors=[FieldError(name, f"must be a positive integer no larger than {MAX_SAFE_INTEGER}")],
+        )
+    return int(raw)
 
 
 def authenticated_caller(claims: Mapping[str, object] | None, roles_claim: str) -> Caller:

@@ -1,15 +1,15 @@
-"""The Course Section as clients send it and as the API returns it."""
+"""The Course Section as clients send it: a whole one (create, replace) or some of its fields (patch)."""
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON client can represent exactly
+from sections.section import MAX_SAFE_INTEGER
+
 MAX_DRIP_DELAY = 2**31 - 1
 MAX_LESSONS = 1000
 MAX_NAME_LENGTH = 255
@@ -78,41 +78,38 @@ LessonsOrder = Annotated[
 ]
 
 
-class CreateSectionRequest(BaseModel):
-    """The body of POST /api/v2/course/{id}/section/. `id` is read-only: accepted and dropped."""
+DripDelay = Annotated[int, Field(ge=0, le=MAX_DRIP_DELAY), BeforeValidator(_whole_number)]
+# `id` is read-only: accepted and dropped.
+ReadOnlyId = Annotated[Any, Field(exclude=True, json_schema_extra={"readOnly": True, "description": "Ignored."})]
+
+
+class SectionRequest(BaseModel):
+    """A whole Course Section: the body of a create (POST) and of a replace (PUT). Omitted fields take their defaults."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: SectionName
     dripped_at: DrippedAt = None
-    drip_delay: Annotated[int, Field(ge=0, le=MAX_DRIP_DELAY), BeforeValidator(_whole_number)] = 0
+    drip_delay: DripDelay = 0
     lessons_order: LessonsOrder = Field(default_factory=list)
-    id: Any = Field(default=None, exclude=True, json_schema_extra={"readOnly": True, "description": "Ignored."})
+    id: ReadOnlyId = None
 
 
-def format_timestamp(value: datetime) -> str:
-    """UTC, ISO 8601, trailing Z: the one timestamp form the API returns."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+class SectionChanges(BaseModel):
+    """The body of a patch: any subset of the writable fields, each with SectionRequest's rules; `{}` changes nothing.
 
+    An omitted field stays None without being validated (pydantic does not validate defaults); a
+    field sent as null is validated, so null is refused wherever create refuses it.
+    """
 
-SECTION_FIELDS = ("id", "name", "dripped_at", "drip_delay", "lessons_order")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
+    name: SectionName = None  # type: ignore[assignment]
+    dripped_at: DrippedAt = None
+    drip_delay: DripDelay = None  # type: ignore[assignment]
+    lessons_order: LessonsOrder = None  # type: ignore[assignment]
+    id: ReadOnlyId = None
 
-@dataclass(frozen=True)
-class Section:
-    """A stored section, in the exact shape the API returns: always all five keys."""
-
-    id: int
-    name: str
-    dripped_at: datetime | None
-    drip_delay: int
-    lessons_order: list[int]
-
-    def to_response(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "dripped_at": format_timestamp(self.dripped_at) if self.dripped_at else None,
-            "drip_delay": self.drip_delay,
-            "lessons_order": list(self.lessons_order),
-        }
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, by name, validated."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set) if name != "id"}

@@ -1,4 +1,4 @@
-"""Turns the HTTP body of a create request into a CreateSectionRequest, or a 400/413/415 problem.
+"""Turns the HTTP body of a create, replace or patch into its model, or a 400/413/415 problem.
 
 JSON is validated strictly (`true` and "5" are not integers); a form body arrives as text, so its
 values are converted to the field types. Form-typed bodies that hold a JSON object are read as JSON,
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from sections.models import MAX_LESSONS, CreateSectionRequest
+from sections.models import MAX_LESSONS, SectionRequest
 from sections.problems import FieldError, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 MAX_BODY_BYTES = 64 * 1024
@@ -22,10 +23,12 @@ FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 _MAX_FORM_FIELDS = MAX_LESSONS + 8
 _BASE64_CEILING = (MAX_BODY_BYTES + 2) // 3 * 4
 
+Body = TypeVar("Body", bound=BaseModel)
 
-def parse_create_section_request(
-    body: str | None, *, is_base64_encoded: bool, content_type: str | None
-) -> CreateSectionRequest:
+
+def parse_section_body(
+    body: str | None, *, is_base64_encoded: bool, content_type: str | None, model: type[Body] = SectionRequest
+) -> Body:
     raw = _body_bytes(body, is_base64_encoded)
     media_type = _media_type(content_type)
     if not raw.strip():
@@ -34,8 +37,8 @@ def parse_create_section_request(
         media_type = JSON_MEDIA_TYPE
     try:
         if media_type == JSON_MEDIA_TYPE:
-            return CreateSectionRequest.model_validate_json(raw, strict=True)
-        return CreateSectionRequest.model_validate(_form_fields(raw))
+            return model.model_validate_json(raw, strict=True)
+        return model.model_validate(_form_fields(raw))
     except ValidationError as error:
         raise _invalid_request(error) from None
 

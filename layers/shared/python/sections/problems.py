@@ -41,6 +41,10 @@ class CourseNotFound(Problem):
     status, slug, title = 404, "course-not-found", "Course Not Found"
 
 
+class SectionNotFound(Problem):
+    status, slug, title = 404, "section-not-found", "Section Not Found"
+
+
 class RouteNotFound(Problem):
     status, slug, title = 404, "not-found", "Not Found"
 

@@ -1,0 +1,102 @@
+"""Replace, patch and delete a Course Section: PUT, PATCH and DELETE /api/v2/course/{id}/section/{section_id}/.
+
+All three are idempotent by nature (no Idempotency-Key): a repeated replace or patch sets the same
+values, and a repeated delete finds the section gone (docs/api.md).
+"""
+
+from __future__ import annotations
+
+from sections.lifecycle import init_phase
+
+with init_phase() as init:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from sections.authorization import parse_path_id
+    from sections.contention import RetryBudget
+    from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
+    from sections.models import SectionChanges, SectionRequest
+    from sections.observability import logger, metrics
+    from sections.request_body import parse_section_body
+    from sections.resolver import Response
+    from sections.routes import SECTION_PATH
+    from sections.wiring import dependencies
+
+    init.build_clients_with(dependencies, logger.exception)
+
+app = new_app()
+TAGS = ["Course Sections"]
+
+
+@route(
+    app,
+    "PUT",
+    SECTION_PATH,
+    operation_id="updateCourseSection",
+    summary="Replace a Course Section",
+    description=(
+        "Replaces section `section_id` of course `id` with the body, by create's rules: `name` is "
+        "required and omitted fields go back to their defaults."
+    ),
+    tags=TAGS,
+)
+def replace_section(id: str, section_id: str) -> Response[str]:  # noqa: A002 - the contract's name
+    deps, caller, course_id = course_of_caller(app, id)
+    target = parse_path_id(section_id, "section_id")
+    request = _body(SectionRequest)
+    section = deps.sections.replace(
+        course_id, target, request, caller.sub, RetryBudget.for_invocation(app.lambda_context)
+    )
+    metrics.add_metric(name="SectionReplaced", unit=MetricUnit.Count, value=1)
+    return json_response(200, section.to_response())
+
+
+@route(
+    app,
+    "PATCH",
+    SECTION_PATH,
+    operation_id="patchCourseSection",
+    summary="Change some fields of a Course Section",
+    description="Changes only the fields in the body, each by create's rules; `{}` changes nothing.",
+    tags=TAGS,
+)
+def patch_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
+    deps, caller, course_id = course_of_caller(app, id)
+    target = parse_path_id(section_id, "section_id")
+    changes = _body(SectionChanges).changes()
+    section = deps.sections.patch(
+        course_id, target, changes, caller.sub, RetryBudget.for_invocation(app.lambda_context)
+    )
+    metrics.add_metric(name="SectionPatched", unit=MetricUnit.Count, value=1)
+    return json_response(200, section.to_response())
+
+
+@route(
+    app,
+    "DELETE",
+    SECTION_PATH,
+    status_code=204,
+    operation_id="deleteCourseSection",
+    summary="Delete a Course Section",
+    description="Deletes section `section_id` of course `id`; it leaves the course's order with it.",
+    tags=TAGS,
+)
+def delete_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
+    deps, _, course_id = course_of_caller(app, id)
+    deps.sections.delete(
+        course_id, parse_path_id(section_id, "section_id"), RetryBudget.for_invocation(app.lambda_context)
+    )
+    metrics.add_metric(name="SectionDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204, body="")
+
+
+def _body(model: type[SectionRequest] | type[SectionChanges]):  # type: ignore[no-untyped-def]
+    event = app.current_event
+    return parse_section_body(
+        event.body,
+        is_base64_encoded=event.is_base64_encoded,
+        content_type=event.headers.get("content-type"),
+        model=model,
+    )
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,342 @@
+"""DynamoDB access for sections. The data model is documented in docs/data-model.md.
+
+A create is two requests, each on one item, and no transaction:
+1. UpdateItem ADD section_seq on the course item hands out the next id atomically, and only
+   for a course that exists and is not deleted. This is where the create takes effect.
+2. PutItem of the section item, on the condition that no item has its key yet.
+The course's order is its section items in sort-key order, so a section is in the order exactly
+when it exists: no list to keep in step, nothing that holds the course item for a commit, and write
+units that do not grow with the course. A failure between the two requests leaves a gap in the ids,
+never a duplicate or an orphan. Contention is waited out by sections/contention.py.
+
+Reads are strongly consistent (a read after a write sees it). A replace, patch or delete is one
+conditional request on the section item, after a consistent read of the course item: never a
+transaction, so none of them holds the course item that creates allocate ids on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sections.contention import RetryBudget, error_code, is_write_conflict
+from sections.problems import CourseNotFound, SectionNotFound, ServiceUnavailable
+from sections.section import WRITABLE_FIELDS, Section, format_timestamp
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from sections.models import SectionRequest
+else:
+    DynamoDBClient = Any
+
+COURSE_SK = "COURSE"
+SECTION_SK_PREFIX = "SECTION#"
+_LIVE_COURSE = "attribute_exists(sk) AND (attribute_not_exists(deleted) OR deleted = :false)"
+_SECTION_EXISTS = "attribute_exists(sk)"
+# What a read asks for: the course item's liveness and the section's API fields, nothing else.
+_READ_PROJECTION = {
+    "ProjectionExpression": "sk, deleted, section_id, #name, dripped_at, drip_delay, lessons_order",
+    "ExpressionAttributeNames": {"#name": "name"},
+}
+
+
+def section_sk(section_id: int) -> str:
+    return f"{SECTION_SK_PREFIX}{section_id:010d}"
+
+
+class SectionRepository:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, clock: Callable[[], datetime], slowest_call_seconds: float
+    ):
+        self._client = client
+        self._table = table_name
+        self._clock = clock
+        # Looking up a put whose answers were all lost is one more call: only if the budget has room.
+        self._lookup_seconds = slowest_call_seconds
+
+    def create(self, course_id: int, request: SectionRequest, created_by: str, budget: RetryBudget) -> Section:
+        section_id = self._allocate_id(course_id, budget)
+        # Only a writer outside this function can take an id; never reuse it.
+        while not self._put_section(course_id, section_id, request, created_by, budget):
+            section_id = self._allocate_id(course_id, budget)
+        return Section(id=section_id, **_writable_fields(request))
+
+    def list(self, course_id: int) -> list[Section]:
+        """The course's sections in order (sort-key order), from one consistent Query of its partition."""
+        course, sections = None, []
+        for item in self._partition(course_id):
+            sk = item["sk"]["S"]
+            if sk == COURSE_SK:
+                course = item
+            elif sk.startswith(SECTION_SK_PREFIX):
+                sections.append(_section_from_item(item))
+        _require_live(course)
+        return sections
+
+    def get(self, course_id: int, section_id: int) -> Section:
+        self._require_live_course(course_id)
+        item = self._read(
+            self._client.get_item,
+            Key=_section_key(course_id, section_id),
+            ConsistentRead=True,
+            **_READ_PROJECTION,
+        ).get("Item")
+        if not item:
+            raise _section_not_found()
+        return _section_from_item(item)
+
+    def replace(
+        self, course_id: int, section_id: int, request: SectionRequest, updated_by: str, budget: RetryBudget
+    ) -> Section:
+        return self._update(course_id, section_id, _writable_fields(request), updated_by, budget)
+
+    def patch(
+        self, course_id: int, section_id: int, changes: dict[str, Any], updated_by: str, budget: RetryBudget
+    ) -> Section:
+        """Changes only the fields given; none given reads the section back unchanged."""
+        if not changes:
+            return self.get(course_id, section_id)
+        return self._update(course_id, section_id, changes, updated_by, budget)
+
+    def delete(self, course_id: int, section_id: int, budget: RetryBudget) -> None:
+        """Deletes the section item: it leaves the course's order with it (docs/data-model.md).
+
+        When botocore had to resend the request (an answer lost to a timeout, or DynamoDB's 5xx), a
+        missing item is taken to be this request's own earlier attempt at work: deleted, not 404.
+        """
+        self._require_live_course(course_id)
+        while True:
+            try:
+                self._client.delete_item(
+                    TableName=self._table, Key=_section_key(course_id, section_id), ConditionExpression=_SECTION_EXISTS
+                )
+            except ClientError as error:
+                if error_code(error) == "ConditionalCheckFailedException":
+                    if _was_resent(error):
+                        return
+                    raise _section_not_found() from None
+                _wait_out_conflict(error, budget)
+                continue
+            except BotoCoreError as error:
+                raise ServiceUnavailable() from error
+            return
+
+    def _update(
+        self, course_id: int, section_id: int, fields: dict[str, Any], updated_by: str, budget: RetryBudget
+    ) -> Section:
+        """SET the given fields on an existing section; botocore's resend after a lost answer sets them again, harmlessly."""
+        self._require_live_course(course_id)
+        values = {
+            **_encoded(fields),
+            "updated_at": {"S": format_timestamp(self._clock())},
+            "updated_by": {"S": updated_by},
+        }
+        while True:
+            try:
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key=_section_key(course_id, section_id),
+                    UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+                    ConditionExpression=_SECTION_EXISTS,
+                    ExpressionAttributeNames={f"#{name}": name for name in values},
+                    ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
+                    ReturnValues="ALL_NEW",
+                )
+            except ClientError as error:
+                if error_code(error) == "ConditionalCheckFailedException":
+                    raise _section_not_found() from None
+                _wait_out_conflict(error, budget)
+                continue
+            except BotoCoreError as error:
+                raise ServiceUnavailable() from error
+            return _section_from_item(response["Attributes"])
+
+    def _require_live_course(self, course_id: int) -> None:
+        _require_live(
+            self._read(
+                self._client.get_item,
+                Key=_course_key(course_id),
+                ConsistentRead=True,
+                ProjectionExpression="sk, deleted",
+            ).get("Item")
+        )
+
+    def _partition(self, course_id: int) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "course_id = :course",
+            "ExpressionAttributeValues": {":course": {"N": str(course_id)}},
+            "ConsistentRead": True,
+            **_READ_PROJECTION,
+        }
+        while True:
+            page = self._read(self._client.query, **request)
+            yield from page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _read(self, call: Callable[..., dict[str, Any]], **request: Any) -> dict[str, Any]:
+        """A read on this table: throttling and 5xx past botocore's retries are 503, a lost connection too."""
+        try:
+            return call(TableName=self._table, **request)
+        except ClientError as error:
+            _raise_if_transient(error)
+            raise
+        except BotoCoreError as error:
+            raise ServiceUnavailable() from error
+
+    def _allocate_id(self, course_id: int, budget: RetryBudget) -> int:
+        while True:
+            try:
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key=_course_key(course_id),
+                    UpdateExpression="ADD section_seq :one",
+                    ConditionExpression=_LIVE_COURSE,
+                    ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}},
+                    ReturnValues="UPDATED_NEW",
+                )
+            except ClientError as error:
+                if error_code(error) == "ConditionalCheckFailedException":
+                    raise CourseNotFound("The course does not exist.") from None
+                _wait_out_conflict(error, budget)
+                continue
+            except BotoCoreError as error:
+                raise ServiceUnavailable() from error
+            return int(response["Attributes"]["section_seq"]["N"])
+
+    def _put_section(
+        self, course_id: int, section_id: int, request: SectionRequest, created_by: str, budget: RetryBudget
+    ) -> bool:
+        """True once the section is stored; False when another writer already holds the id.
+
+        The item carries this create's `write_token`. botocore resends the identical put when an answer
+        is lost (a read timeout): the resend then fails its own condition, and the item DynamoDB returns
+        (ReturnValuesOnConditionCheckFailure) says whose it is, so a lost answer never becomes a second
+        section. A one-item transaction with a ClientRequestToken would do the same, but would hold the
+        item for a commit and cost twice the write units.
+        """
+        token = str(uuid.uuid4())
+        key = _section_key(course_id, section_id)
+        item = {
+            **key,
+            "section_id": {"N": str(section_id)},
+            **_encoded(_writable_fields(request)),
+            "created_at": {"S": format_timestamp(self._clock())},
+            "created_by": {"S": created_by},
+            "write_token": {"S": token},
+        }
+        while True:
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(sk)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as error:
+                if error_code(error) == "ConditionalCheckFailedException":
+                    return _written_by(error.response.get("Item"), token)
+                _wait_out_conflict(error, budget)
+                continue
+            except BotoCoreError as error:
+                # Every answer was lost: the put may still have been applied. Look before saying 503.
+                if budget.allows(self._lookup_seconds) and self._stored_token(key) == token:
+                    return True
+                raise ServiceUnavailable() from error
+            return True
+
+    def _stored_token(self, key: dict[str, Any]) -> str | None:
+        try:
+            stored = self._client.get_item(
+                TableName=self._table, Key=key, ConsistentRead=True, ProjectionExpression="write_token"
+            ).get("Item")
+        except (BotoCoreError, ClientError):
+            return None
+        return str(stored["write_token"]["S"]) if stored and "write_token" in stored else None
+
+
+def _writable_fields(request: SectionRequest) -> dict[str, Any]:
+    return {name: getattr(request, name) for name in WRITABLE_FIELDS}
+
+
+_ENCODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "name": lambda name: {"S": name},
+    "dripped_at": lambda at: {"S": format_timestamp(at)} if at else {"NULL": True},
+    "drip_delay": lambda days: {"N": str(days)},
+    "lessons_order": lambda lessons: {"L": [{"N": str(lesson)} for lesson in lessons]},
+}
+
+
+def _encoded(fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The section's writable fields as DynamoDB attribute values."""
+    return {name: _ENCODERS[name](value) for name, value in fields.items()}
+
+
+def _section_from_item(item: dict[str, Any]) -> Section:
+    """A stored section as the API returns it. Attributes another writer left out take the API's defaults."""
+    dripped_at = item.get("dripped_at", {}).get("S")
+    return Section(
+        id=int(item["section_id"]["N"]),
+        name=item.get("name", {}).get("S", ""),
+        dripped_at=datetime.fromisoformat(dripped_at) if dripped_at else None,
+        drip_delay=int(item.get("drip_delay", {}).get("N", "0")),
+        lessons_order=[int(lesson["N"]) for lesson in item.get("lessons_order", {}).get("L", [])],
+    )
+
+
+def _require_live(course: dict[str, Any] | None) -> None:
+    """The same test as the create's _LIVE_COURSE condition, on a course item read back."""
+    if not course or course.get("deleted", {"BOOL": False}) != {"BOOL": False}:
+        raise CourseNotFound("The course does not exist.")
+
+
+def _section_not_found() -> SectionNotFound:
+    return SectionNotFound("The course has no section with this id.")
+
+
+def _was_resent(error: ClientError) -> bool:
+    return int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
+
+
+def _written_by(existing: dict[str, Any] | None, token: str) -> bool:
+    return bool(existing) and existing.get("write_token") == {"S": token}  # type: ignore[union-attr]
+
+
+def _wait_out_conflict(error: ClientError, budget: RetryBudget) -> None:
+    """Returns after a backoff wait when the item was held by another writer's transaction; raises otherwise."""
+    if is_write_conflict(error):
+        if budget.wait():
+            return
+        raise ServiceUnavailable() from error
+    _raise_if_transient(error)
+    raise error
+
+
+def _course_key(course_id: int) -> dict[str, dict[str, str]]:
+    return {"course_id": {"N": str(course_id)}, "sk": {"S": COURSE_SK}}
+
+
+def _section_key(course_id: int, section_id: int) -> dict[str, dict[str, str]]:
+    return {"course_id": {"N": str(course_id)}, "sk": {"S": section_sk(section_id)}}
+
+
+_THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
+)
+
+
+def _raise_if_transient(error: ClientError) -> None:
+    """Throttling and DynamoDB 5xx that outlived botocore's bounded retries become 503.
+
+    Anything else (access denied, a validation error) is a defect, not load: the caller re-raises
+    it, and it becomes a 500.
+    """
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+    if status >= 500 or error_code(error) in _THROTTLING_CODES:
+        raise ServiceUnavailable() from error

@@ -1,0 +1,36 @@
+"""The Course Section resource: its paths, and the methods each answers across all of the API's functions.
+
+Each function registers only its own operations. API Gateway still hands a function requests it does
+not serve (the $default route; a method's greedy route under a course), and this table says what to
+answer them: 405 with every method the path answers, or 404. The infrastructure test holds
+template.yaml's routes to this table.
+"""
+
+from __future__ import annotations
+
+import re
+
+SECTIONS_PATH = "/api/v2/course/<id>/section/"
+SECTION_PATH = "/api/v2/course/<id>/section/<section_id>/"
+METHODS_BY_PATH = {SECTIONS_PATH: ("GET", "POST"), SECTION_PATH: ("DELETE", "GET", "PATCH", "PUT")}
+
+
+def _any_segment_pattern(path: str) -> re.Pattern[str]:
+    """The path with each `<parameter>` as any one segment, the trailing slash optional (both forms are routed)."""
+    return re.compile(re.sub(r"<\w+>", "[^/]+", re.escape(path.rstrip("/"))) + "/?")
+
+
+_PATTERNS = [(_any_segment_pattern(path), methods) for path, methods in METHODS_BY_PATH.items()]
+
+
+def methods_for(path: str) -> tuple[str, ...]:
+    """The methods the resource answers at this path, whatever its parameters hold; () when the path is not ours."""
+    for pattern, methods in _PATTERNS:
+        if pattern.fullmatch(path):
+            return methods
+    return ()
+
+
+def section_url(course_id: int, section_id: int) -> str:
+    """A section's own URL, in its documented form (the 201's Location)."""
+    return SECTION_PATH.replace("<id>", str(course_id)).replace("<section_id>", str(section_id))

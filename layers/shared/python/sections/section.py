@@ -1,0 +1,38 @@
+"""The Course Section as the API returns it and the limits ids keep to. No pydantic: read paths import this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON client can represent exactly
+
+
+def format_timestamp(value: datetime) -> str:
+    """UTC, ISO 8601, trailing Z: the one timestamp form the API returns."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+SECTION_FIELDS = ("id", "name", "dripped_at", "drip_delay", "lessons_order")
+WRITABLE_FIELDS = SECTION_FIELDS[1:]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A stored section, in the exact shape the API returns: always all five keys."""
+
+    id: int
+    name: str
+    dripped_at: datetime | None
+    drip_delay: int
+    lessons_order: list[int]
+
+    def to_response(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "dripped_at": format_timestamp(self.dripped_at) if self.dripped_at else None,
+            "drip_delay": self.drip_delay,
+            "lessons_order": list(self.lessons_order),
+        }

@@ -1,0 +1,312 @@
+"""List, read, replace, patch and delete through the functions API Gateway routes them to, on moto."""
+
+import base64
+import json
+from urllib.parse import urlencode
+
+import pytest
+from botocore.stub import Stubber
+
+from localdev.functions import handler_module
+from sections.wiring import dependencies
+from tests.conftest import assert_problem, call, make_event, section_items, sections_order, set_course_deleted
+
+WEEK_1 = {"name": "Week 1", "dripped_at": "2025-03-01T10:00:00Z", "drip_delay": 3, "lessons_order": [5, 2]}
+BAD_ID = "must be a positive integer no larger than 9007199254740991"
+
+
+def create(lambda_context, body=None, course="1"):
+    event = make_event(course=course, body=json.dumps(body or WEEK_1), groups=f"[course:{course}:manager]")
+    status, _, created = call(event, lambda_context)
+    assert status == 201
+    return created
+
+
+def request(lambda_context, method, course="1", section=None, body=None, trailing_slash=True, **options):
+    event = make_event(
+        method=method,
+        course=course,
+        section=None if section is None else str(section),
+        body=None if body is None else (body if isinstance(body, str) else json.dumps(body)),
+        trailing_slash=trailing_slash,
+        **options,
+    )
+    return call(event, lambda_context)
+
+
+@pytest.mark.parametrize("trailing_slash", [True, False])
+def test_list_returns_the_sections_in_order_and_an_empty_course_as_an_empty_array(
+    dynamodb, lambda_context, trailing_slash
+):
+    assert request(lambda_context, "GET", trailing_slash=trailing_slash)[::2] == (200, [])
+    first = create(lambda_context)
+    second = create(lambda_context, {"name": "Week 2"})
+    status, headers, listed = request(lambda_context, "GET", trailing_slash=trailing_slash)
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert listed == [first, second]
+    assert [section["id"] for section in listed] == sections_order(dynamodb)
+    assert list(listed[1]) == ["id", "name", "dripped_at", "drip_delay", "lessons_order"]
+
+
+def test_list_follows_dynamodb_pages(dynamodb, lambda_context):
+    # Sections of ~200 KB each pass DynamoDB's 1 MB page, so the Query needs a second page.
+    for number in range(6):
+        add_section(dynamodb, 1, number + 1, name="S" + "x" * 200_000)
+    status, _, listed = request(lambda_context, "GET")
+    assert status == 200
+    assert [section["id"] for section in listed] == [1, 2, 3, 4, 5, 6]
+
+
+def add_section(client, course_id, section_id, name):
+    """A section another writer stored: only the attributes this test needs."""
+    client.put_item(
+        TableName="CoursesTable",
+        Item={
+            "course_id": {"N": str(course_id)},
+            "sk": {"S": f"SECTION#{section_id:010d}"},
+            "section_id": {"N": str(section_id)},
+            "name": {"S": name},
+        },
+    )
+
+
+@pytest.mark.parametrize("trailing_slash", [True, False])
+def test_read_returns_the_section(dynamodb, lambda_context, trailing_slash):
+    created = create(lambda_context)
+    status, headers, section = request(lambda_context, "GET", section=created["id"], trailing_slash=trailing_slash)
+    assert (status, section) == (200, {"id": 1, **WEEK_1})
+    assert headers["Content-Type"] == "application/json"
+
+
+def test_read_of_an_unknown_section_is_404_section_not_found(dynamodb, lambda_context):
+    create(lambda_context)
+    status, headers, body = request(lambda_context, "GET", section=2)
+    assert_problem(status, headers, body, 404)
+    assert body["type"] == "urn:course-api:problem:section-not-found"
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("section_id", ["0", "abc", "01", "9007199254740992", "1.5", "-1"])
+def test_a_bad_section_id_is_400_naming_section_id(dynamodb, lambda_context, method, section_id):
+    create(lambda_context)
+    status, headers, body = request(lambda_context, method, section=section_id, body={"name": "x"})
+    assert_problem(status, headers, body, 400)
+    assert body["errors"] == [{"field": "section_id", "message": BAD_ID}]
+    assert sections_order(dynamodb) == [1]
+
+
+def test_a_section_id_the_resolver_cannot_route_is_still_400_naming_section_id(dynamodb, lambda_context):
+    status, headers, body = request(lambda_context, "GET", section='1"')
+    assert_problem(status, headers, body, 400)
+    assert body["errors"] == [{"field": "section_id", "message": BAD_ID}]
+
+
+@pytest.mark.parametrize(("method", "section"), [("GET", None), ("GET", 1), ("PUT", 1), ("PATCH", 1), ("DELETE", 1)])
+def test_every_operation_answers_a_missing_or_deleted_course_with_404(dynamodb, lambda_context, method, section):
+    create(lambda_context, course="2")
+    set_course_deleted(dynamodb, 2)
+    for course in ("2", "99"):
+        status, headers, body = request(
+            lambda_context,
+            method,
+            course=course,
+            section=section,
+            body={"name": "x"},
+            groups=f"[course:{course}:manager]",
+        )
+        assert_problem(status, headers, body, 404)
+        assert body["type"] == "urn:course-api:problem:course-not-found"
+    set_course_deleted(dynamodb, 2, deleted=False)
+    assert [item["name"] for item in section_items(dynamodb, 2)] == [{"S": "Week 1"}], "nothing changed"
+
+
+@pytest.mark.parametrize(("method", "section"), [("GET", None), ("GET", 1), ("PUT", 1), ("PATCH", 1), ("DELETE", 1)])
+def test_every_operation_refuses_another_courses_manager_and_allows_creator_and_admin(
+    dynamodb, lambda_context, monkeypatch, method, section
+):
+    create(lambda_context)
+    status, headers, body = request(
+        lambda_context, method, section=section, body={"name": "x"}, groups="[course:2:manager]"
+    )
+    assert_problem(status, headers, body, 403)
+    assert sections_order(dynamodb) == [1]
+    assert request(lambda_context, method, section=section, body={"name": "x"}, groups=None)[0] == 403
+    assert request(lambda_context, method, section=section, body={"name": "x"}, groups="[course:1:creator]")[0] < 300
+    monkeypatch.setenv("ADMIN_GROUP", "platform-admins")
+    dependencies.cache_clear()
+    if method == "DELETE":
+        create(lambda_context)
+        section = 2
+    assert request(lambda_context, method, section=section, body={"name": "y"}, groups="[platform-admins]")[0] < 300
+
+
+def test_replace_sets_every_field_and_resets_the_omitted_ones(dynamodb, lambda_context):
+    created = create(lambda_context)
+    status, headers, replaced = request(
+        lambda_context, "PUT", section=created["id"], body={"name": "  Renamed  ", "id": 77}
+    )
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert replaced == {"id": 1, "name": "Renamed", "dripped_at": None, "drip_delay": 0, "lessons_order": []}
+    assert request(lambda_context, "GET", section=1)[2] == replaced
+    (item,) = section_items(dynamodb)
+    assert item["dripped_at"] == {"NULL": True}
+    assert item["created_by"] == {"S": "user-123"} and item["updated_by"] == {"S": "user-123"}
+    assert item["updated_at"]["S"].endswith("Z")
+    assert "write_token" in item and "created_at" in item, "what the create wrote stays"
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"dripped_at": "2025-03-01T10:00:00Z"}, ["name"]),
+        ({"name": "x", "colour": "red"}, ["colour"]),
+        ({"name": "", "drip_delay": -1, "lessons_order": [1, 1]}, ["name", "drip_delay", "lessons_order"]),
+        ({"name": None}, ["name"]),
+    ],
+)
+def test_replace_keeps_creates_rules_and_changes_nothing_on_400(dynamodb, lambda_context, body, fields):
+    create(lambda_context)
+    status, headers, problem = request(lambda_context, "PUT", section=1, body=body)
+    assert_problem(status, headers, problem, 400)
+    assert [error["field"] for error in problem["errors"]] == fields
+    assert request(lambda_context, "GET", section=1)[2] == {"id": 1, **WEEK_1}
+
+
+def test_replace_and_patch_take_the_documented_form_content_type(dynamodb, lambda_context):
+    create(lambda_context)
+    form = urlencode([("name", "Form"), ("lessons_order", "3"), ("lessons_order", "4"), ("dripped_at", "")])
+    encoded = base64.b64encode(form.encode()).decode()
+    event = make_event(
+        method="PUT", section="1", body=encoded, base64_body=True, content_type="application/x-www-form-urlencoded"
+    )
+    status, _, replaced = call(event, lambda_context)
+    assert (status, replaced["name"], replaced["lessons_order"], replaced["dripped_at"]) == (200, "Form", [3, 4], None)
+    patch = make_event(
+        method="PATCH", section="1", body='{"drip_delay": 9}', content_type="application/x-www-form-urlencoded"
+    )
+    assert call(patch, lambda_context)[2]["drip_delay"] == 9
+
+
+def test_a_body_that_is_not_json_or_form_is_415(dynamodb, lambda_context):
+    create(lambda_context)
+    status, headers, body = request(lambda_context, "PATCH", section=1, body="{}", content_type="text/plain")
+    assert_problem(status, headers, body, 415)
+
+
+def test_replace_of_an_unknown_section_is_404_and_creates_nothing(dynamodb, lambda_context):
+    create(lambda_context)
+    status, headers, body = request(lambda_context, "PUT", section=5, body={"name": "Ghost"})
+    assert_problem(status, headers, body, 404)
+    assert body["type"] == "urn:course-api:problem:section-not-found"
+    assert sections_order(dynamodb) == [1]
+
+
+def test_patch_changes_only_the_fields_sent(dynamodb, lambda_context):
+    create(lambda_context)
+    status, _, patched = request(lambda_context, "PATCH", section=1, body={"drip_delay": 7, "id": 40})
+    assert (status, patched) == (200, {**{"id": 1, **WEEK_1}, "drip_delay": 7})
+    status, _, patched = request(lambda_context, "PATCH", section=1, body={"dripped_at": None, "name": " New "})
+    assert patched == {"id": 1, "name": "New", "dripped_at": None, "drip_delay": 7, "lessons_order": [5, 2]}
+    assert request(lambda_context, "GET", section=1)[2] == patched
+
+
+def test_an_empty_patch_changes_nothing_and_writes_nothing(dynamodb, lambda_context):
+    create(lambda_context)
+    before = section_items(dynamodb)
+    status, _, patched = request(lambda_context, "PATCH", section=1, body={})
+    assert (status, patched) == (200, {"id": 1, **WEEK_1})
+    assert section_items(dynamodb) == before, "no updated_at, no updated_by"
+    assert request(lambda_context, "PATCH", section=2, body={})[0] == 404
+
+
+@pytest.mark.parametrize("body", [{"name": None}, {"drip_delay": None}, {"lessons_order": None}, {"drip_delay": "5"}])
+def test_patch_refuses_null_and_wrong_types_where_create_does(dynamodb, lambda_context, body):
+    create(lambda_context)
+    status, headers, problem = request(lambda_context, "PATCH", section=1, body=body)
+    assert_problem(status, headers, problem, 400)
+    assert [error["field"] for error in problem["errors"]] == list(body)
+    assert request(lambda_context, "GET", section=1)[2] == {"id": 1, **WEEK_1}
+
+
+@pytest.mark.parametrize("trailing_slash", [True, False])
+def test_delete_is_204_without_a_body_and_a_second_delete_is_404(dynamodb, lambda_context, trailing_slash):
+    create(lambda_context)
+    second = create(lambda_context, {"name": "Week 2"})
+    event = make_event(method="DELETE", section="1", body=None, trailing_slash=trailing_slash)
+    response = handler_module("ChangeSectionFunction").lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 204
+    assert response["body"] == ""
+    assert sections_order(dynamodb) == [2]
+    assert request(lambda_context, "GET")[2] == [second]
+    status, headers, body = request(lambda_context, "DELETE", section=1)
+    assert_problem(status, headers, body, 404)
+    assert body["type"] == "urn:course-api:problem:section-not-found"
+
+
+def test_a_deleted_id_is_never_handed_out_again(dynamodb, lambda_context):
+    create(lambda_context)
+    assert request(lambda_context, "DELETE", section=1)[0] == 204
+    assert create(lambda_context)["id"] == 2
+
+
+def test_a_write_waits_out_another_writers_transaction_on_the_section(dynamodb, lambda_context):
+    create(lambda_context)
+    client = dependencies().client
+    with Stubber(client) as stubber:
+        stubber.add_response("get_item", {"Item": {"sk": {"S": "COURSE"}}})
+        stubber.add_client_error("delete_item", "TransactionConflictException", "held by a transaction", 400)
+        stubber.add_response("delete_item", {})
+        status, _, _ = request(lambda_context, "DELETE", section=1)
+        stubber.assert_no_pending_responses()
+    assert status == 204
+
+
+def test_a_delete_whose_resend_finds_the_item_gone_is_204(dynamodb, lambda_context):
+    """botocore resent the delete (RetryAttempts > 0): the missing item is its own first attempt's work."""
+    create(lambda_context)
+    client = dependencies().client
+    with Stubber(client) as stubber:
+        stubber.add_response("get_item", {"Item": {"sk": {"S": "COURSE"}}})
+        stubber.add_client_error(
+            "delete_item",
+            "ConditionalCheckFailedException",
+            "The conditional request failed",
+            400,
+            response_meta={"RetryAttempts": 1},
+        )
+        status, _, body = request(lambda_context, "DELETE", section=1)
+    assert (status, body) == (204, None)
+
+
+@pytest.mark.parametrize(("method", "body"), [("GET", None), ("PATCH", {"name": "x"}), ("DELETE", None)])
+def test_throttling_past_retries_is_503_with_retry_after(dynamodb, lambda_context, method, body):
+    create(lambda_context)
+    client = dependencies().client
+    with Stubber(client) as stubber:
+        stubber.add_client_error("get_item", "ProvisionedThroughputExceededException", "slow down", 400)
+        status, headers, problem = request(lambda_context, method, section=1, body=body)
+    assert_problem(status, headers, problem, 503)
+    assert headers["Retry-After"] == "1"
+    assert request(lambda_context, "GET", section=1)[2] == {"id": 1, **WEEK_1}
+
+
+@pytest.mark.parametrize(
+    ("method", "section", "allow"),
+    [("POST", 1, "DELETE, GET, PATCH, PUT"), ("PUT", None, "GET, POST"), ("DELETE", None, "GET, POST")],
+)
+def test_a_method_the_path_does_not_answer_is_405_listing_what_it_does(
+    dynamodb, lambda_context, method, section, allow
+):
+    status, headers, body = request(lambda_context, method, section=section, body={"name": "x"})
+    assert_problem(status, headers, body, 405)
+    assert headers["Allow"] == allow
+
+
+def test_a_path_under_the_course_that_is_not_ours_is_404(dynamodb, lambda_context):
+    event = make_event(method="GET")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/v2/course/1/lessons/"
+    status, headers, body = call(event, lambda_context)
+    assert_problem(status, headers, body, 404)
+    assert body["type"] == "urn:course-api:problem:not-found"
