@@ -18,7 +18,7 @@ import pytest
 from localdev.conflict_proxy import ConflictProxy, key_schemas
 from localdev.dynamodb import course_service_transactions, dynamodb_client
 from localdev.template import local_template
-from tests.conftest import add_course, course_item, sections_order
+from tests.conftest import add_course, course_item, make_event, sections_order
 
 PROCESSES = 10
 CREATES_PER_PROCESS = 5
@@ -30,32 +30,38 @@ MIN_RATE_WITH_CONFLICTS = 0.75
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 
 
-def _environment(endpoint: str, course: int, barrier: Any, results: Any, idempotency_key: str | None) -> None:
+def _environment(endpoint: str, events: list[dict[str, Any]], barrier: Any, results: Any) -> None:
+    """One warm Lambda environment of each function: serves its events one after another, as routed."""
     import os
 
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-    from app import lambda_handler
     from localdev.lambda_context import LocalLambdaContext
     from sections.wiring import dependencies
-    from tests.conftest import make_event as event_for
+    from tests.conftest import call
 
     dependencies.cache_clear()  # a fresh environment builds its own clients
-    headers = {"idempotency-key": idempotency_key} if idempotency_key else {}
-    body = json.dumps({"name": "Parallel", "lessons_order": [1, 2]})
-    event = event_for(course=str(course), groups=f"[course:{course}:manager]", body=body, headers=headers)
     barrier.wait(timeout=120)
-    for _ in range(CREATES_PER_PROCESS):
+    for event in events:
         started = time.monotonic()
-        response = lambda_handler(event, LocalLambdaContext("create-section", timeout_seconds=15))
+        status, headers, body = call(event, LocalLambdaContext("course-api", timeout_seconds=15))
         results.put(
             {
-                "status": response["statusCode"],
-                "body": json.loads(response["body"]),
-                "headers": response["headers"],
+                "method": event["requestContext"]["http"]["method"],
+                "path": event["rawPath"],
+                "status": status,
+                "body": body,
+                "headers": headers,
                 "seconds": time.monotonic() - started,
                 "finished": time.time(),
             }
         )
+
+
+def creates(course: int, idempotency_key: str | None = None) -> list[dict[str, Any]]:
+    headers = {"idempotency-key": idempotency_key} if idempotency_key else {}
+    body = json.dumps({"name": "Parallel", "lessons_order": [1, 2]})
+    event = make_event(course=str(course), groups=f"[course:{course}:manager]", body=body, headers=headers)
+    return [event] * CREATES_PER_PROCESS
 
 
 @dataclass
@@ -68,19 +74,20 @@ class Run:
         return len(self.answers) / self.seconds
 
 
-def run_in_parallel(endpoint: str, course: int = 1, idempotency_key: str | None = None) -> Run:
+def run_in_parallel(
+    endpoint: str, course: int = 1, idempotency_key: str | None = None, work: list[list[dict[str, Any]]] | None = None
+) -> Run:
+    """Each process's events (by default, PROCESSES processes of creates), all released at once."""
+    work = work or [creates(course, idempotency_key) for _ in range(PROCESSES)]
     context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(PROCESSES + 1)
+    barrier = context.Barrier(len(work) + 1)
     results = context.Queue()
-    processes = [
-        context.Process(target=_environment, args=(endpoint, course, barrier, results, idempotency_key))
-        for _ in range(PROCESSES)
-    ]
+    processes = [context.Process(target=_environment, args=(endpoint, events, barrier, results)) for events in work]
     for process in processes:
         process.start()
     barrier.wait(timeout=120)
     released = time.time()
-    answers = [results.get(timeout=180) for _ in range(CREATES)]
+    answers = [results.get(timeout=180) for _ in range(sum(map(len, work)))]
     for process in processes:
         process.join(timeout=30)
     assert all(process.exitcode == 0 for process in processes)
@@ -163,3 +170,42 @@ def test_parallel_creates_with_one_idempotency_key_create_one_section_and_replay
     }
     assert {answer["headers"]["Location"] for answer in created} == {"/api/v2/course/1/section/1/"}
     assert sections_order(server_dynamodb) == [1]
+
+
+def test_deletes_and_creates_in_one_course_from_separate_processes_keep_the_order_exact(
+    server_dynamodb, conflict_proxy
+):
+    """Half the environments delete the course's first 20 sections (each id twice, at once), half create 25 more."""
+    course, existing = 1, 20
+    setup = run_in_parallel(conflict_proxy.endpoint, work=[creates(course) * (existing // CREATES_PER_PROCESS)])
+    assert sorted(answer["body"]["id"] for answer in setup.answers) == list(range(1, existing + 1))
+
+    def deletes(ids: range) -> list[dict[str, Any]]:
+        return [
+            make_event(
+                method="DELETE",
+                course=str(course),
+                section=str(section_id),
+                groups=f"[course:{course}:manager]",
+                body=None,
+            )
+            for section_id in ids
+        ]
+
+    halves = [range(1, 5), range(5, 9), range(9, 13), range(13, 17), range(17, 21)]
+    work = [deletes(ids) for ids in halves] + [deletes(ids) for ids in reversed(halves)]
+    work += [creates(course) for _ in range(5)]
+    run = run_in_parallel(conflict_proxy.endpoint, work=work)
+
+    deleted = [answer for answer in run.answers if answer["method"] == "DELETE"]
+    by_path: dict[str, list[int]] = {}
+    for answer in deleted:
+        by_path.setdefault(answer["path"], []).append(answer["status"])
+    assert sorted(map(sorted, by_path.values())) == [[204, 404]] * existing, "each id deleted exactly once"
+    assert all(answer["body"]["type"].endswith("section-not-found") for answer in deleted if answer["status"] == 404)
+    created = [answer for answer in run.answers if answer["method"] == "POST"]
+    assert [answer["status"] for answer in created] == [201] * 25
+    new_ids = sorted(answer["body"]["id"] for answer in created)
+    assert new_ids == list(range(existing + 1, existing + 26)), "deleted ids are never handed out again"
+    assert sections_order(server_dynamodb, course) == new_ids, "the order is exactly the sections that exist"
+    assert course_item(server_dynamodb, course)["section_seq"] == {"N": str(existing + 25)}
