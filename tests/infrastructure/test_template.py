@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import subprocess
@@ -10,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from localdev.functions import handler_module
 from localdev.routes import ANY_METHOD, DEFAULT_ROUTE_KEY, Route, match_route
-from localdev.template import ROOT, TEMPLATE_PATH
+from localdev.template import ROOT, TEMPLATE_PATH, local_template
+from sections.routes import METHODS_BY_PATH
 
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 
@@ -35,41 +38,54 @@ def resources_of(cloudformation: dict[str, Any], kind: str) -> dict[str, Any]:
     return {name: resource for name, resource in cloudformation["Resources"].items() if resource["Type"] == kind}
 
 
-def function_role_statements(cloudformation: dict[str, Any]) -> list[dict[str, Any]]:
-    (function,) = resources_of(cloudformation, "AWS::Lambda::Function").values()
-    role_name = function["Properties"]["Role"]["Fn::GetAtt"][0]
+def function_role_statements(cloudformation: dict[str, Any], function: str) -> list[dict[str, Any]]:
+    role_name = cloudformation["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
     role = cloudformation["Resources"][role_name]["Properties"]
     assert "ManagedPolicyArns" not in role, "managed policies grant more than the function uses"
     return [statement for policy in role["Policies"] for statement in policy["PolicyDocument"]["Statement"]]
 
 
-def test_function_role_grants_exactly_the_calls_the_function_makes(cloudformation):
+COURSES = json.dumps({"Fn::GetAtt": ["CoursesTable", "Arn"]})
+IDEMPOTENCY = json.dumps({"Fn::GetAtt": ["IdempotencyTable", "Arn"]})
+# Each function's calls, and nothing more: the read function cannot write.
+EXPECTED_GRANTS = {
+    "CreateSectionFunction": {
+        ("dynamodb:UpdateItem", COURSES),
+        ("dynamodb:PutItem", COURSES),
+        ("dynamodb:GetItem", COURSES),
+        ("dynamodb:GetItem", IDEMPOTENCY),
+        ("dynamodb:PutItem", IDEMPOTENCY),
+        ("dynamodb:UpdateItem", IDEMPOTENCY),
+        ("dynamodb:DeleteItem", IDEMPOTENCY),
+    },
+    "ReadSectionsFunction": {("dynamodb:GetItem", COURSES), ("dynamodb:Query", COURSES)},
+    "ChangeSectionFunction": {
+        ("dynamodb:GetItem", COURSES),
+        ("dynamodb:UpdateItem", COURSES),
+        ("dynamodb:DeleteItem", COURSES),
+    },
+}
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED_GRANTS))
+def test_each_function_role_grants_exactly_the_calls_the_function_makes(cloudformation, function):
+    assert set(resources_of(cloudformation, "AWS::Lambda::Function")) == set(EXPECTED_GRANTS)
+    statements = function_role_statements(cloudformation, function)
     granted = {
         (action, json.dumps(statement["Resource"], sort_keys=True))
-        for statement in function_role_statements(cloudformation)
+        for statement in statements
         for action in statement["Action"]
     }
-    courses = json.dumps({"Fn::GetAtt": ["CoursesTable", "Arn"]})
-    idempotency = json.dumps({"Fn::GetAtt": ["IdempotencyTable", "Arn"]})
-    logs = json.dumps({"Fn::GetAtt": ["CreateSectionLogGroup", "Arn"]})
-    assert granted == {
-        ("dynamodb:UpdateItem", courses),
-        ("dynamodb:PutItem", courses),
-        ("dynamodb:GetItem", courses),
-        ("dynamodb:GetItem", idempotency),
-        ("dynamodb:PutItem", idempotency),
-        ("dynamodb:UpdateItem", idempotency),
-        ("dynamodb:DeleteItem", idempotency),
+    log_group = cloudformation["Resources"][function]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    logs = json.dumps({"Fn::GetAtt": [log_group, "Arn"]})
+    assert granted == EXPECTED_GRANTS[function] | {
         ("logs:CreateLogStream", logs),
         ("logs:PutLogEvents", logs),
         ("xray:PutTraceSegments", json.dumps("*")),
         ("xray:PutTelemetryRecords", json.dumps("*")),
     }
-    assert all(statement["Effect"] == "Allow" for statement in function_role_statements(cloudformation))
-
-
-def test_no_wildcard_is_granted_on_data(cloudformation):
-    for statement in function_role_statements(cloudformation):
+    assert all(statement["Effect"] == "Allow" for statement in statements)
+    for statement in statements:
         actions = statement["Action"]
         if any(action.split(":")[0] in ("dynamodb", "logs") for action in actions):
             assert statement["Resource"] != "*"
@@ -110,14 +126,38 @@ def test_every_route_has_the_jwt_authorizer(cloudformation):
     assert not resources_of(cloudformation, "AWS::ApiGatewayV2::Route"), "no route outside the authorized body"
 
 
-@pytest.mark.parametrize("path", ["/api/v2/course/1/section/", "/api/v2/course/1/section"])
-def test_both_url_forms_reach_the_function_behind_the_authorizer(cloudformation, path):
+def operations_by_function() -> dict[tuple[str, str], str]:
+    """(METHOD, documented path) -> the function whose resolver serves it, from each handler's own routes."""
+    served = {}
+    for function in local_template().functions():
+        for path, item in handler_module(function).app.get_openapi_schema().paths.items():
+            for method in ("get", "post", "put", "patch", "delete"):
+                if getattr(item, method) is not None:
+                    served[(method.upper(), path)] = function
+    return served
+
+
+def test_the_functions_serve_exactly_the_route_table_every_function_answers_405_from():
+    table = {
+        (method, path.replace("<", "{").replace(">", "}"))
+        for path, methods in METHODS_BY_PATH.items()
+        for method in methods
+    }
+    assert set(operations_by_function()) == table
+
+
+@pytest.mark.parametrize("trailing_slash", [True, False], ids=["slash", "no-slash"])
+def test_every_operation_reaches_its_function_behind_the_authorizer_in_both_url_forms(cloudformation, trailing_slash):
     """Routed by localdev/routes.py, the matcher the local gateway and the fuzz run use."""
     routes = dict(deployed_routes(cloudformation))
-    matched = match_route(routes, "POST", path)
-    assert matched is not None, f"API Gateway would answer 404 for POST {path}"
-    assert matched.route.target == "CreateSectionFunction"
-    assert any(set(requirement) & jwt_schemes(cloudformation) for requirement in routes[matched.route]["security"])
+    for (method, path), function in operations_by_function().items():
+        concrete = path.replace("{id}", "1").replace("{section_id}", "2")
+        concrete = concrete if trailing_slash else concrete.rstrip("/")
+        matched = match_route(routes, method, concrete)
+        assert matched is not None, f"API Gateway would answer 404 for {method} {concrete}"
+        assert matched.route.target == function, (method, concrete)
+        security = routes[matched.route]["security"]
+        assert any(set(requirement) & jwt_schemes(cloudformation) for requirement in security)
 
 
 def test_other_paths_reach_the_function_only_through_a_catch_all(cloudformation):
@@ -131,12 +171,23 @@ def test_other_paths_reach_the_function_only_through_a_catch_all(cloudformation)
         assert matched is None
 
 
-def test_the_function_may_be_invoked_by_every_route(cloudformation):
-    (permission,) = resources_of(cloudformation, "AWS::Lambda::Permission").values()
-    properties = permission["Properties"]
-    assert properties["Principal"] == "apigateway.amazonaws.com"
-    source, variables = properties["SourceArn"]["Fn::Sub"]
-    assert source.endswith("${__ApiId__}/${__Stage__}/*") and variables["__Stage__"] == "*"
+def test_each_function_may_be_invoked_by_each_of_its_routes(cloudformation):
+    """A route's invocation carries SourceArn `{api}/{stage}/{METHOD}/{path}`; some permission of the route's function must match it."""
+    patterns: dict[str, list[str]] = {}
+    for permission in resources_of(cloudformation, "AWS::Lambda::Permission").values():
+        properties = permission["Properties"]
+        assert properties["Principal"] == "apigateway.amazonaws.com"
+        source, variables = properties["SourceArn"]["Fn::Sub"]
+        assert variables["__Stage__"] == "*"
+        pattern = source.split("${__ApiId__}/", 1)[1].replace("${__Stage__}", "*")
+        patterns.setdefault(properties["FunctionName"]["Ref"], []).append(pattern)
+    for route, _ in deployed_routes(cloudformation):
+        invoked = (
+            "$default/ANY/anything"
+            if route.is_default
+            else f"$default/{route.method}{re.sub(r'{[^}]+}', 'x', route.path)}"
+        )
+        assert any(fnmatch.fnmatchcase(invoked, pattern) for pattern in patterns[route.target]), (route, patterns)
 
 
 def test_authorizer_uses_the_stack_user_pool_unless_an_issuer_is_given(cloudformation):
@@ -150,9 +201,9 @@ def test_authorizer_uses_the_stack_user_pool_unless_an_issuer_is_given(cloudform
     assert cloudformation["Resources"]["UserPool"]["Condition"] == "CreateUserPool"
 
 
-def test_function_runtime_tracing_and_timeout(cloudformation):
-    (function,) = resources_of(cloudformation, "AWS::Lambda::Function").values()
-    properties = function["Properties"]
+@pytest.mark.parametrize("function", sorted(EXPECTED_GRANTS))
+def test_function_runtime_tracing_timeout_environment_and_layers(cloudformation, function):
+    properties = cloudformation["Resources"][function]["Properties"]
     assert properties["Runtime"] == "python3.13"
     assert properties["Architectures"] == ["arm64"]
     assert properties["TracingConfig"] == {"Mode": "Active"}
@@ -160,13 +211,15 @@ def test_function_runtime_tracing_and_timeout(cloudformation):
     assert cloudformation["Parameters"]["FunctionTimeout"]["MaxValue"] < 30  # API Gateway's integration limit
     assert set(properties["Environment"]["Variables"]) >= {
         "TABLE_NAME",
-        "IDEMPOTENCY_TABLE_NAME",
         "ROLES_CLAIM",
         "ADMIN_GROUP",
         "POWERTOOLS_SERVICE_NAME",
     }
-    (layer,) = resources_of(cloudformation, "AWS::Lambda::LayerVersion").values()
-    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    # Only the create uses Idempotency-Key records.
+    assert ("IDEMPOTENCY_TABLE_NAME" in properties["Environment"]["Variables"]) == (function == "CreateSectionFunction")
+    layers = resources_of(cloudformation, "AWS::Lambda::LayerVersion")
+    assert sorted(layer["Ref"] for layer in properties["Layers"]) == sorted(layers)
+    assert all(layer["Properties"]["CompatibleArchitectures"] == ["arm64"] for layer in layers.values())
 
 
 def test_tables_are_protected(cloudformation):
