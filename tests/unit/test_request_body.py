@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sections.models import SectionChanges
 from sections.problems import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from sections.request_body import MAX_BODY_BYTES, parse_section_body
 
@@ -93,10 +94,20 @@ def test_lessons_order_limits_are_inclusive():
 
 
 @pytest.mark.parametrize("body", ["", "   ", None])
-def test_empty_body_is_400(body):
+def test_empty_json_body_is_400(body):
     with pytest.raises(InvalidRequest) as raised:
         parse(body)
     assert fields_of(raised) == {"body": "a Course Section is required"}
+
+
+@pytest.mark.parametrize("body", ["", "  ", None])
+def test_an_empty_form_is_a_form_without_fields(body):
+    """What `{}` is as a form: a patch of nothing, and a create or replace without its required name."""
+    form = "application/x-www-form-urlencoded"
+    assert parse_section_body(body, is_base64_encoded=False, content_type=form, model=SectionChanges).changes() == {}
+    with pytest.raises(InvalidRequest) as raised:
+        parse_section_body(body, is_base64_encoded=False, content_type=form)
+    assert fields_of(raised) == {"name": "field required"}
 
 
 @pytest.mark.parametrize("body", ["{", "nope", '{"name": "x",}', "[1]", '"x"'])

@@ -31,14 +31,15 @@ def parse_section_body(
 ) -> Body:
     raw = _body_bytes(body, is_base64_encoded)
     media_type = _media_type(content_type)
-    if not raw.strip():
+    if not raw.strip() and media_type == JSON_MEDIA_TYPE:
         raise InvalidRequest("The request body is empty.", errors=[FieldError("body", "a Course Section is required")])
+    # An empty form is a form without fields: a patch of nothing, or a create missing its name.
     if media_type == FORM_MEDIA_TYPE and raw.lstrip().startswith(b"{"):
         media_type = JSON_MEDIA_TYPE
     try:
         if media_type == JSON_MEDIA_TYPE:
             return model.model_validate_json(raw, strict=True)
-        return model.model_validate(_form_fields(raw))
+        return model.model_validate(_form_fields(raw) if raw.strip() else {})
     except ValidationError as error:
         raise _invalid_request(error) from None
 
