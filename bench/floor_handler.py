@@ -1,9 +1,10 @@
-"""The bare floor: the function's two DynamoDB requests, parameter for parameter, with boto3 and json only.
+"""The bare floors: each function's DynamoDB requests, parameter for parameter, with boto3 and json only.
 
 No framework, no validation, no authorization, no error handling: what any Python function doing
-this work must pay. The requests are the function's own (sections/repository.py), conditions and
-attributes included, so the ratios measure what the function adds around them, not what it asks
-DynamoDB to do.
+this work must pay. The requests are the functions' own (sections/repository.py), conditions and
+attributes included, so the ratios measure what each function adds around them, not what it asks
+DynamoDB to do. One handler per function: `lambda_handler` (create), `read_handler` (read a section),
+`patch_handler` (patch a section).
 """
 
 import json
@@ -65,3 +66,61 @@ def lambda_handler(event, context):
         },
         "body": json.dumps(section),
     }
+
+
+def _live_course(course_id):
+    key = {"course_id": {"N": course_id}, "sk": {"S": "COURSE"}}
+    course = client.get_item(TableName=TABLE, Key=key, ConsistentRead=True, ProjectionExpression="sk, deleted")
+    return "Item" in course and course["Item"].get("deleted", {"BOOL": False}) == {"BOOL": False}
+
+
+def _section_of(item):
+    return {
+        "id": int(item["section_id"]["N"]),
+        "name": item["name"]["S"],
+        "dripped_at": item["dripped_at"].get("S"),
+        "drip_delay": int(item["drip_delay"]["N"]),
+        "lessons_order": [int(lesson["N"]) for lesson in item["lessons_order"]["L"]],
+    }
+
+
+def _answer(status, body):
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+
+
+def read_handler(event, context):
+    _, _, _, _, course_id, _, section_id = event["rawPath"].rstrip("/").split("/")
+    if not _live_course(course_id):
+        return _answer(404, {})
+    item = client.get_item(
+        TableName=TABLE,
+        Key={"course_id": {"N": course_id}, "sk": {"S": f"SECTION#{int(section_id):010d}"}},
+        ConsistentRead=True,
+        ProjectionExpression="sk, deleted, section_id, #name, dripped_at, drip_delay, lessons_order",
+        ExpressionAttributeNames={"#name": "name"},
+    )
+    return _answer(200, _section_of(item["Item"]))
+
+
+def patch_handler(event, context):
+    _, _, _, _, course_id, _, section_id = event["rawPath"].rstrip("/").split("/")
+    if not _live_course(course_id):
+        return _answer(404, {})
+    values = {
+        **{
+            name: {"S": value} if name == "name" else {"N": str(value)}
+            for name, value in json.loads(event["body"]).items()
+        },
+        "updated_at": {"S": datetime.now(UTC).isoformat()},
+        "updated_by": {"S": event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]},
+    }
+    updated = client.update_item(
+        TableName=TABLE,
+        Key={"course_id": {"N": course_id}, "sk": {"S": f"SECTION#{int(section_id):010d}"}},
+        UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+        ConditionExpression="attribute_exists(sk)",
+        ExpressionAttributeNames={f"#{name}": name for name in values},
+        ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
+        ReturnValues="ALL_NEW",
+    )
+    return _answer(200, _section_of(updated["Attributes"]))
