@@ -142,8 +142,9 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> s
     )
     local_keys = issuer == LOCAL_ISSUER
     curl = (
+        f"export TOKEN={token}\n"
         f"curl -i -X POST {url}/api/v2/course/1/section/ \\\n"
-        f"  -H 'Authorization: Bearer {token}' \\\n"
+        '  -H "Authorization: Bearer $TOKEN" \\\n'
         "  -H 'Content-Type: application/json' \\\n"
         """  -d '{"name": "Getting started", "lessons_order": [1, 2]}'"""
     )
@@ -153,7 +154,7 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> s
         "Courses:    1 self-paced, 2 structured, 3 scheduled, 4 deleted",
         f"Tokens:     {'local development keys in .localdev/' if local_keys else 'issuer ' + issuer}",
         "",
-        "Create a section in course 1 (token valid for 1 hour):",
+        "Create a section in course 1 (the token is valid for 1 hour; README.md shows the other operations):",
         "",
         curl,
         "",
@@ -164,19 +165,20 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> s
 
 
 def cmd_sam_env(args: argparse.Namespace) -> int:
-    """The env-vars file for `sam local start-api`: the embedded DynamoDB and the local token keys.
+    """The env-vars file for `sam local start-api`: the embedded DynamoDB and the local token keys, per function.
 
     SAM CLI applies only the variables the function's Environment declares; a test holds this to that.
     """
-    environment = {
-        **local_template().function_environment(FUNCTION),
+    local = {
         "AWS_ENDPOINT_URL_DYNAMODB": args.endpoint or _default_dynamodb_endpoint(),
         "LOCAL_JWKS": json.dumps(LocalKeys().ensure().jwks),
         "LOCAL_JWT_ISSUER": LOCAL_ISSUER,
         "LOCAL_JWT_AUDIENCE": LOCAL_AUDIENCE,
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
-    print(json.dumps({FUNCTION: environment}, indent=2))
+    template = local_template()
+    environments = {function: {**template.function_environment(function), **local} for function in template.functions()}
+    print(json.dumps(environments, indent=2))
     return 0
 
 

@@ -158,16 +158,17 @@ def test_sam_env_sets_only_variables_the_template_declares(capsys, tmp_path, mon
     import json
 
     from localdev.cli import main
-    from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 
     monkeypatch.setattr("localdev.keys.KEYS_DIR", tmp_path)
     assert main(["sam-env", "--endpoint", "http://127.0.0.1:8000"]) == 0
-    (environment,) = json.loads(capsys.readouterr().out).values()
-    declared = local_template().function_environment(FUNCTION)
-    assert set(environment) <= set(declared)
-    assert environment["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8000"
-    assert json.loads(environment["LOCAL_JWKS"])["keys"][0]["alg"] == "RS256"
-    assert environment["LOCAL_JWT_ISSUER"] and environment["LOCAL_JWT_AUDIENCE"]
+    environments = json.loads(capsys.readouterr().out)
+    assert set(environments) == {"CreateSectionFunction", "ReadSectionsFunction", "ChangeSectionFunction"}
+    for function, environment in environments.items():
+        declared = local_template().function_environment(function)
+        assert set(environment) <= set(declared), function
+        assert environment["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8000"
+        assert json.loads(environment["LOCAL_JWKS"])["keys"][0]["alg"] == "RS256"
+        assert environment["LOCAL_JWT_ISSUER"] and environment["LOCAL_JWT_AUDIENCE"]
 
 
 @pytest.mark.parametrize("algorithm", ["none", "HS256"])
