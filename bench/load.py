@@ -3,7 +3,7 @@
 Two scenarios, each LOAD_USERS users for LOAD_SECONDS seconds creating sections in course 1 (one
 request in ten with an Idempotency-Key):
 - `embedded`: the local API on its embedded DynamoDB (moto), as `make dev` runs it;
-- `contention`: the local API on DynamoDB Local behind the conflict double (30 ms commits), while
+- `contention`: the local API on DynamoDB Local behind the conflict double, while
   a stand-in for the course service holds the course item in transactions of its own, over and
   over, so the creates' id allocations meet DynamoDB's TransactionConflictException.
 With BASE_URL and TOKEN set, one run against that API instead. Each run reports creates per

@@ -14,7 +14,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, put_course, seed_demo_courses
+from localdev.dynamodb import (
+    DEMO_COURSES,
+    DynamoDBServer,
+    create_tables,
+    dynamodb_client,
+    put_course,
+    seed_demo_courses,
+)
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import import_path, roles_claim
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
@@ -151,7 +158,8 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> s
     lines = [
         f"Local API:  {url}  (routes, authorizer and CORS from template.yaml)",
         f"DynamoDB:   {dynamodb_endpoint}  (in memory: data lasts as long as this process)",
-        "Courses:    1 self-paced, 2 structured, 3 scheduled, 4 deleted",
+        "Courses:    "
+        + ", ".join(f"{course_id} {'deleted' if deleted else kind}" for course_id, _, kind, deleted in DEMO_COURSES),
         f"Tokens:     {'local development keys in .localdev/' if local_keys else 'issuer ' + issuer}",
         "",
         "Create a section in course 1 (the token is valid for 1 hour; README.md shows the other operations):",

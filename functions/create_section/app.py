@@ -5,19 +5,16 @@ from __future__ import annotations
 from sections.lifecycle import init_phase
 
 with init_phase() as init:
-    import json
-    from typing import Any
-
     from aws_lambda_powertools.metrics import MetricUnit
 
     from sections.contention import RetryBudget
-    from sections.http_api import course_of_caller, lambda_entry, new_app, route
+    from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
     from sections.idempotency_key import IDEMPOTENCY_HEADER, parse_idempotency_key
     from sections.observability import logger, metrics
     from sections.request_body import parse_section_body
     from sections.resolver import Response
     from sections.routes import SECTIONS_PATH, section_url
-    from sections.section import SECTION_FIELDS
+    from sections.section import Section
     from sections.wiring import dependencies
 
     init.build_clients_with(dependencies, logger.exception)
@@ -47,11 +44,11 @@ def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter
     )
     key = parse_idempotency_key(event.headers.get(IDEMPOTENCY_HEADER))
 
-    def create() -> dict[str, Any]:
+    def create() -> Section:
         budget = RetryBudget.for_invocation(app.lambda_context)
         section = deps.sections.create(course_id, request, created_by=caller.sub, budget=budget)
         metrics.add_metric(name="SectionCreated", unit=MetricUnit.Count, value=1)  # not on replays
-        return section.to_response()
+        return section
 
     if key is None:
         section = create()
@@ -64,14 +61,7 @@ def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter
             payload=request.model_dump(mode="json"),
             lambda_context=app.lambda_context,
         )
-    return Response(
-        status_code=201,
-        content_type="application/json",
-        # A replayed response comes back from the idempotency store with its keys sorted; the
-        # contract's order is restored so a replay is byte-for-byte the original answer.
-        body=json.dumps({field: section[field] for field in SECTION_FIELDS}, separators=(",", ":")),
-        headers={"Location": section_url(course_id, section["id"])},
-    )
+    return json_response(201, section.to_response(), {"Location": section_url(course_id, section.id)})
 
 
 lambda_handler = lambda_entry(app)

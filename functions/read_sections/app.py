@@ -34,7 +34,7 @@ TAGS = ["Course Sections"]
 )
 def list_sections(id: str) -> Response[str]:  # noqa: A002 - the path parameter's name in the contract
     deps, _, course_id = course_of_caller(app, id)
-    sections = deps.sections.list(course_id)
+    sections = deps.sections.list_sections(course_id)
     metrics.add_metric(name="SectionsListed", unit=MetricUnit.Count, value=1)
     return json_response(200, [section.to_response() for section in sections])
 

@@ -10,7 +10,9 @@ import jwt
 import pytest
 import requests
 
+from sections.repository import section_sk
 from tests.e2e.conftest import mint
+from tests.support import COURSES_TABLE
 
 pytestmark = pytest.mark.e2e
 
@@ -44,8 +46,8 @@ def test_create_then_read_back_from_dynamodb(target):
     assert response.headers["Location"] == f"/api/v2/course/{target.course_id}/section/{created['id']}/"
 
     item = target.dynamodb().get_item(
-        TableName="CoursesTable",
-        Key={"course_id": {"N": str(target.course_id)}, "sk": {"S": f"SECTION#{created['id']:010d}"}},
+        TableName=COURSES_TABLE,
+        Key={"course_id": {"N": str(target.course_id)}, "sk": {"S": section_sk(created["id"])}},
     )["Item"]
     assert item["name"] == {"S": "End to end"}
     assert item["created_by"] == {"S": "e2e-user"}

@@ -15,6 +15,7 @@ from localdev.conflict_proxy import ConflictProxy, key_schemas
 from localdev.dynamodb import create_tables, drop_tables, dynamodb_client, seed_demo_courses
 from localdev.dynamodb_local import DynamoDBLocal
 from localdev.template import local_template
+from tests.support import COURSES_TABLE
 
 COMMIT_SECONDS = 0.03
 
@@ -44,6 +45,6 @@ def server_dynamodb(dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch, res
     client = dynamodb_client(dynamodb_endpoint)
     drop_tables(client)
     create_tables(client, local_template())
-    seed_demo_courses(client, "CoursesTable")
+    seed_demo_courses(client, COURSES_TABLE)
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint)
     return client

@@ -18,7 +18,7 @@ import pytest
 from localdev.conflict_proxy import ConflictProxy, key_schemas
 from localdev.dynamodb import course_service_transactions, dynamodb_client
 from localdev.template import local_template
-from tests.conftest import add_course, course_item, make_event, sections_order
+from tests.support import COURSES_TABLE, add_course, course_item, make_event, sections_order
 
 PROCESSES = 10
 CREATES_PER_PROCESS = 5
@@ -37,7 +37,7 @@ def _environment(endpoint: str, events: list[dict[str, Any]], barrier: Any, resu
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     from localdev.lambda_context import LocalLambdaContext
     from sections.wiring import dependencies
-    from tests.conftest import call
+    from tests.support import call
 
     dependencies.cache_clear()  # a fresh environment builds its own clients
     barrier.wait(timeout=120)
@@ -150,7 +150,7 @@ def test_creates_wait_out_another_writers_transactions_on_the_course_item(server
     """Another service's transactions hold the course item over and over; allocations meet TransactionConflictException."""
     conflicts_before = conflict_proxy.conflicts
     client = dynamodb_client(conflict_proxy.endpoint)
-    with course_service_transactions(client, "CoursesTable", course_id=1, pause_seconds=0) as outcomes:
+    with course_service_transactions(client, COURSES_TABLE, course_id=1, pause_seconds=0) as outcomes:
         run = run_in_parallel(conflict_proxy.endpoint)
     assert_all_created(run, server_dynamodb)
     assert outcomes["committed"] > 10

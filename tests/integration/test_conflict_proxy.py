@@ -18,10 +18,12 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutE
 from localdev.conflict_proxy import ConflictProxy, key_schemas
 from localdev.dynamodb import create_tables, drop_tables
 from localdev.template import LOCAL_REGION, local_template
+from sections.repository import COURSE_SK, section_sk
+from tests.support import COURSES_TABLE
 
 HOLD = 0.6
-COURSE = {"course_id": {"N": "1"}, "sk": {"S": "COURSE"}}
-SECTION = {"course_id": {"N": "1"}, "sk": {"S": "SECTION#0000000001"}}
+COURSE = {"course_id": {"N": "1"}, "sk": {"S": COURSE_SK}}
+SECTION = {"course_id": {"N": "1"}, "sk": {"S": section_sk(1)}}
 
 
 @pytest.fixture
@@ -44,14 +46,14 @@ def client(proxy) -> Any:
     )
     drop_tables(client)
     create_tables(client, local_template())
-    client.put_item(TableName="CoursesTable", Item={**COURSE, "section_seq": {"N": "0"}})
+    client.put_item(TableName=COURSES_TABLE, Item={**COURSE, "section_seq": {"N": "0"}})
     return client
 
 
 def transaction(token: str | None = None, *items: dict[str, Any]) -> dict[str, Any]:
     """A fresh token unless one is given: DynamoDB (and DynamoDB Local) answers a token it saw in the
     last ten minutes with that transaction's outcome, without applying it again."""
-    actions = items or ({"Put": {"TableName": "CoursesTable", "Item": {**SECTION, "name": {"S": "held"}}}},)
+    actions = items or ({"Put": {"TableName": COURSES_TABLE, "Item": {**SECTION, "name": {"S": "held"}}}},)
     return {"ClientRequestToken": token or str(uuid.uuid4()), "TransactItems": list(actions)}
 
 
@@ -69,42 +71,42 @@ def code_of(call) -> str:
 
 
 def test_requests_that_conflict_with_nothing_pass_through(client):
-    client.put_item(TableName="CoursesTable", Item={**SECTION, "name": {"S": "plain"}})
-    assert client.get_item(TableName="CoursesTable", Key=SECTION)["Item"]["name"] == {"S": "plain"}
+    client.put_item(TableName=COURSES_TABLE, Item={**SECTION, "name": {"S": "plain"}})
+    assert client.get_item(TableName=COURSES_TABLE, Key=SECTION)["Item"]["name"] == {"S": "plain"}
     started = time.monotonic()
     client.transact_write_items(**transaction())
     assert time.monotonic() - started >= HOLD, "a transaction is applied after its commit time"
-    assert client.get_item(TableName="CoursesTable", Key=SECTION)["Item"]["name"] == {"S": "held"}
+    assert client.get_item(TableName=COURSES_TABLE, Key=SECTION)["Item"]["name"] == {"S": "held"}
 
 
 def test_a_plain_write_on_a_held_item_gets_transaction_conflict_exception(client):
     holder = in_background(lambda: client.transact_write_items(**transaction()))
     update = {
-        "TableName": "CoursesTable",
+        "TableName": COURSES_TABLE,
         "Key": SECTION,
         "UpdateExpression": "SET n = :n",
         "ExpressionAttributeValues": {":n": {"N": "1"}},
     }
     assert code_of(lambda: client.update_item(**update)) == "TransactionConflictException"
-    assert code_of(lambda: client.put_item(TableName="CoursesTable", Item=SECTION)) == "TransactionConflictException"
-    assert code_of(lambda: client.delete_item(TableName="CoursesTable", Key=SECTION)) == "TransactionConflictException"
+    assert code_of(lambda: client.put_item(TableName=COURSES_TABLE, Item=SECTION)) == "TransactionConflictException"
+    assert code_of(lambda: client.delete_item(TableName=COURSES_TABLE, Key=SECTION)) == "TransactionConflictException"
     client.update_item(
-        TableName="CoursesTable",
+        TableName=COURSES_TABLE,
         Key=COURSE,
         UpdateExpression="ADD section_seq :one",
         ExpressionAttributeValues={":one": {"N": "1"}},
     )
     holder.join()
     client.update_item(**update)  # free again once committed
-    assert client.get_item(TableName="CoursesTable", Key=SECTION)["Item"]["name"] == {"S": "held"}
+    assert client.get_item(TableName=COURSES_TABLE, Key=SECTION)["Item"]["name"] == {"S": "held"}
 
 
 def test_a_transaction_on_a_held_item_is_cancelled_with_a_reason_per_action(client):
     holder = in_background(lambda: client.transact_write_items(**transaction()))
-    other = {"Put": {"TableName": "CoursesTable", "Item": {"course_id": {"N": "2"}, "sk": {"S": "COURSE"}}}}
+    other = {"Put": {"TableName": COURSES_TABLE, "Item": {"course_id": {"N": "2"}, "sk": {"S": COURSE_SK}}}}
     clash = {
         "Update": {
-            "TableName": "CoursesTable",
+            "TableName": COURSES_TABLE,
             "Key": SECTION,
             "UpdateExpression": "SET n = :n",
             "ExpressionAttributeValues": {":n": {"N": "1"}},
@@ -118,7 +120,7 @@ def test_a_transaction_on_a_held_item_is_cancelled_with_a_reason_per_action(clie
         "None",
         "TransactionConflict",
     ]
-    assert "Item" not in client.get_item(TableName="CoursesTable", Key={"course_id": {"N": "2"}, "sk": {"S": "COURSE"}})
+    assert "Item" not in client.get_item(TableName=COURSES_TABLE, Key={"course_id": {"N": "2"}, "sk": {"S": COURSE_SK}})
 
 
 def test_the_same_token_while_its_transaction_is_held_is_in_progress(client):
@@ -132,5 +134,5 @@ def test_the_same_token_while_its_transaction_is_held_is_in_progress(client):
 def test_a_dropped_answer_was_applied(client, proxy):
     proxy.drop_next_answer("PutItem")
     with pytest.raises((ConnectionClosedError, ReadTimeoutError)):
-        client.put_item(TableName="CoursesTable", Item={**SECTION, "name": {"S": "applied"}})
-    assert client.get_item(TableName="CoursesTable", Key=SECTION)["Item"]["name"] == {"S": "applied"}
+        client.put_item(TableName=COURSES_TABLE, Item={**SECTION, "name": {"S": "applied"}})
+    assert client.get_item(TableName=COURSES_TABLE, Key=SECTION)["Item"]["name"] == {"S": "applied"}

@@ -10,16 +10,8 @@ from botocore.retries.standard import ExponentialBackoff
 from app import lambda_handler
 from localdev.lambda_context import LocalLambdaContext
 from sections.contention import ANSWER_RESERVE_SECONDS
+from sections.repository import section_sk
 from sections.wiring import dependencies
-from tests.conftest import (
-    assert_problem,
-    call,
-    course_item,
-    make_event,
-    section_items,
-    sections_order,
-    set_course_deleted,
-)
 from tests.integration.faults import (
     SECTION_PUT,
     FaultInjector,
@@ -29,6 +21,16 @@ from tests.integration.faults import (
     side_effect,
     throttled,
     transaction_conflict,
+)
+from tests.support import (
+    COURSES_TABLE,
+    assert_problem,
+    call,
+    course_item,
+    make_event,
+    section_items,
+    sections_order,
+    set_course_deleted,
 )
 
 
@@ -129,8 +131,8 @@ def test_with_too_little_time_left_to_look_the_answer_is_503_at_once(faults, ser
 
 
 def test_an_id_another_writer_took_is_never_reused(faults, server_dynamodb, lambda_context):
-    outsider = {"course_id": {"N": "1"}, "sk": {"S": "SECTION#0000000001"}, "section_id": {"N": "1"}}
-    server_dynamodb.put_item(TableName="CoursesTable", Item={**outsider, "name": {"S": "imported"}})
+    outsider = {"course_id": {"N": "1"}, "sk": {"S": section_sk(1)}, "section_id": {"N": "1"}}
+    server_dynamodb.put_item(TableName=COURSES_TABLE, Item={**outsider, "name": {"S": "imported"}})
     status, headers, body = call(make_event(), lambda_context)
     assert (status, body["id"], headers["Location"]) == (201, 2, "/api/v2/course/1/section/2/")
     assert faults.attempts["UpdateItem"] == 2

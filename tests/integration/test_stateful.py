@@ -21,8 +21,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from localdev.dynamodb import create_tables, drop_tables, seed_demo_courses
 from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
+from sections.repository import section_sk
 from sections.wiring import dependencies
-from tests.conftest import call, make_event, section_items, set_course_deleted
 from tests.integration.faults import (
     SECTION_PUT,
     FaultInjector,
@@ -34,6 +34,7 @@ from tests.integration.faults import (
     throttled,
     transaction_conflict,
 )
+from tests.support import COURSES_TABLE, call, make_event, section_items, set_course_deleted
 
 COURSES = (1, 2, 3)
 # Each fault: (on every attempt, or only the first?), the operation it hits, and the fault.
@@ -95,7 +96,7 @@ class SectionsMachine(RuleBasedStateMachine):
     def fresh_tables(self):
         drop_tables(self.client)
         create_tables(self.client, local_template())
-        seed_demo_courses(self.client, "CoursesTable")
+        seed_demo_courses(self.client, COURSES_TABLE)
         dependencies.cache_clear()
         self.faults = FaultInjector(dependencies().client)
         self.stored: dict[int, dict[int, dict]] = {course: {} for course in COURSES}
@@ -172,8 +173,8 @@ class SectionsMachine(RuleBasedStateMachine):
 
             def delete():
                 self.client.delete_item(
-                    TableName="CoursesTable",
-                    Key={"course_id": {"N": str(course)}, "sk": {"S": f"SECTION#{section_id:010d}"}},
+                    TableName=COURSES_TABLE,
+                    Key={"course_id": {"N": str(course)}, "sk": {"S": section_sk(section_id)}},
                 )
                 self.stored[course].pop(section_id, None)
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from sections.repository import COURSE_SK, section_sk
 from sections.wiring import dependencies
-from tests.conftest import call, make_event, sections_order
+from tests.support import COURSES_TABLE, call, make_event, sections_order
 
 EXISTING = 1000
 
@@ -42,7 +43,7 @@ def fill_course(client: Any, first: int, last: int) -> None:
                 "PutRequest": {
                     "Item": {
                         "course_id": {"N": "1"},
-                        "sk": {"S": f"SECTION#{section:010d}"},
+                        "sk": {"S": section_sk(section)},
                         "section_id": {"N": str(section)},
                         "name": {"S": f"Section {section}"},
                         "dripped_at": {"NULL": True},
@@ -53,10 +54,10 @@ def fill_course(client: Any, first: int, last: int) -> None:
             }
             for section in range(start, min(start + 25, last + 1))
         ]
-        client.batch_write_item(RequestItems={"CoursesTable": requests})
+        client.batch_write_item(RequestItems={COURSES_TABLE: requests})
     client.update_item(
-        TableName="CoursesTable",
-        Key={"course_id": {"N": "1"}, "sk": {"S": "COURSE"}},
+        TableName=COURSES_TABLE,
+        Key={"course_id": {"N": "1"}, "sk": {"S": COURSE_SK}},
         UpdateExpression="SET section_seq = :n",
         ExpressionAttributeValues={":n": {"N": str(last)}},
     )

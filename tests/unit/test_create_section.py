@@ -6,8 +6,18 @@ import json
 import pytest
 from botocore.stub import Stubber
 
+from sections.repository import COURSE_SK, section_sk
 from sections.wiring import dependencies
-from tests.conftest import add_course, assert_problem, call, course_item, make_event, section_items, sections_order
+from tests.support import (
+    COURSES_TABLE,
+    add_course,
+    assert_problem,
+    call,
+    course_item,
+    make_event,
+    section_items,
+    sections_order,
+)
 
 
 def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context):
@@ -26,7 +36,7 @@ def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context)
     assert headers["Content-Type"] == "application/json"
 
     (item,) = section_items(dynamodb)
-    assert item["sk"] == {"S": "SECTION#0000000001"}
+    assert item["sk"] == {"S": section_sk(1)}
     assert item["section_id"] == {"N": "1"}
     assert item["name"] == {"S": "Week 1"}
     assert item["dripped_at"] == {"S": "2025-03-01T10:00:00Z"}
@@ -136,7 +146,7 @@ def test_missing_or_deleted_course_is_404_and_nothing_is_written(dynamodb, lambd
 def test_a_missing_course_is_never_created(dynamodb, lambda_context):
     call(make_event(course="999", groups="[course:999:manager]"), lambda_context)
     assert "Item" not in dynamodb.get_item(
-        TableName="CoursesTable", Key={"course_id": {"N": "999"}, "sk": {"S": "COURSE"}}
+        TableName=COURSES_TABLE, Key={"course_id": {"N": "999"}, "sk": {"S": COURSE_SK}}
     )
 
 

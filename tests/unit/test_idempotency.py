@@ -7,7 +7,7 @@ import pytest
 from app import lambda_handler
 from sections.idempotency_key import parse_idempotency_key
 from sections.problems import InvalidRequest
-from tests.conftest import assert_problem, call, make_event, section_items, sections_order, set_course_deleted
+from tests.support import assert_problem, call, make_event, section_items, sections_order, set_course_deleted
 
 
 def keyed(key='"retry-1"', **kwargs):

@@ -12,7 +12,7 @@ import pytest
 
 from localdev.functions import import_path
 from localdev.template import ROOT
-from tests.conftest import lambda_environment
+from tests.support import lambda_environment
 
 FUNCTIONS = ("CreateSectionFunction", "ReadSectionsFunction", "ChangeSectionFunction")
 
@@ -151,7 +151,7 @@ def test_a_failed_init_is_logged_and_left_to_the_first_request():
     printed = run_fresh_lines(
         INIT_STATE + "\n"
         "from localdev.lambda_context import LocalLambdaContext\n"
-        "from tests.conftest import load_event\n"
+        "from tests.support import load_event\n"
         "response = app.lambda_handler(load_event(), LocalLambdaContext('create-section', timeout_seconds=15))\n"
         "print(json.dumps(response))",
         without=("TABLE_NAME",),

@@ -6,7 +6,7 @@ import pytest
 
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
 from sections.wiring import dependencies
-from tests.conftest import assert_problem, call, make_event
+from tests.support import assert_problem, call, make_event
 
 
 @pytest.fixture

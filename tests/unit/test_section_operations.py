@@ -8,8 +8,17 @@ import pytest
 from botocore.stub import Stubber
 
 from localdev.functions import handler_module
+from sections.repository import COURSE_SK, section_sk
 from sections.wiring import dependencies
-from tests.conftest import assert_problem, call, make_event, section_items, sections_order, set_course_deleted
+from tests.support import (
+    COURSES_TABLE,
+    assert_problem,
+    call,
+    make_event,
+    section_items,
+    sections_order,
+    set_course_deleted,
+)
 
 WEEK_1 = {"name": "Week 1", "dripped_at": "2025-03-01T10:00:00Z", "drip_delay": 3, "lessons_order": [5, 2]}
 BAD_ID = "must be a positive integer no larger than 9007199254740991"
@@ -61,10 +70,10 @@ def test_list_follows_dynamodb_pages(dynamodb, lambda_context):
 def add_section(client, course_id, section_id, name):
     """A section another writer stored: only the attributes this test needs."""
     client.put_item(
-        TableName="CoursesTable",
+        TableName=COURSES_TABLE,
         Item={
             "course_id": {"N": str(course_id)},
-            "sk": {"S": f"SECTION#{section_id:010d}"},
+            "sk": {"S": section_sk(section_id)},
             "section_id": {"N": str(section_id)},
             "name": {"S": name},
         },
@@ -255,7 +264,7 @@ def test_a_write_waits_out_another_writers_transaction_on_the_section(dynamodb, 
     create(lambda_context)
     client = dependencies().client
     with Stubber(client) as stubber:
-        stubber.add_response("get_item", {"Item": {"sk": {"S": "COURSE"}}})
+        stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
         stubber.add_client_error("delete_item", "TransactionConflictException", "held by a transaction", 400)
         stubber.add_response("delete_item", {})
         status, _, _ = request(lambda_context, "DELETE", section=1)
@@ -268,7 +277,7 @@ def test_a_delete_whose_resend_finds_the_item_gone_is_204(dynamodb, lambda_conte
     create(lambda_context)
     client = dependencies().client
     with Stubber(client) as stubber:
-        stubber.add_response("get_item", {"Item": {"sk": {"S": "COURSE"}}})
+        stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
         stubber.add_client_error(
             "delete_item",
             "ConditionalCheckFailedException",

@@ -2,8 +2,8 @@
 
 Two Powertools packages this function touches have an `__init__` that imports every submodule
 they have: `event_handler` (every resolver: AppSync with asyncio, Bedrock, VPC Lattice, ...) and
-`utilities.data_classes` (every event source: Kafka, Kinesis, S3, ...). Together they cost about
-115 ms of a cold start for code this function never runs. A deferred package is registered with
+`utilities.data_classes` (every event source: Kafka, Kinesis, S3, ...). Together they are a large
+share of a cold start (docs/performance.md) for code the functions never run. A deferred package is registered with
 its `__init__` not yet run; looking a name up imports only the submodule the `__init__` takes it
 from, as its own `from ... import` lines say. Anything else (`__all__`, a name defined in the
 `__init__` itself, an `__init__` without source) runs the whole `__init__` then, so nothing is

@@ -20,9 +20,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.serialization.custom_dict import CustomDictSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sections.problems import IdempotencyKeyInFlight, IdempotencyKeyReused, ServiceUnavailable
+from sections.section import Section
 
 KEY_TTL_SECONDS = 24 * 60 * 60
 
@@ -48,14 +50,14 @@ class IdempotentCreator:
 
     def run(
         self,
-        create: Callable[[], dict[str, Any]],
+        create: Callable[[], Section],
         *,
         caller: str,
         course_id: int,
         key: str,
         payload: dict[str, Any],
         lambda_context: LambdaContext,
-    ) -> dict[str, Any]:
+    ) -> Section:
         # The remaining time bounds how long an in-flight record blocks retries if this invocation dies.
         self._config.register_lambda_context(lambda_context)
         # Wrapped per request: the create closes over this request's validated body and caller.
@@ -65,6 +67,9 @@ class IdempotentCreator:
             persistence_store=self._store,
             config=self._config,
             key_prefix="create-section",  # stable across refactors, unlike the function's qualified name
+            # The record stores the section's response form; a replay gets the Section back, so it is
+            # rendered exactly as the original was.
+            output_serializer=CustomDictSerializer(to_dict=Section.to_response, from_dict=Section.from_response),
         )
         request = {"caller": caller, "course_id": course_id, "key": key, "payload": payload}
         try:

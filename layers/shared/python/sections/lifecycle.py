@@ -1,7 +1,7 @@
 """Lambda's init phase, the same for every function: imports without the cyclic collector, then clients.
 
-Init builds objects that live as long as the execution environment, yet while some 480 modules load
-the cyclic collector would run dozens of times over them (docs/performance.md). So it is off during
+Init builds objects that live as long as the execution environment, yet while hundreds of modules load
+the cyclic collector would run over them again and again (docs/performance.md). So it is off during
 the imports and back on when they end, however they end: a failed import must not leave a test
 process without collection. The init heap is then frozen out of later full collections.
 """

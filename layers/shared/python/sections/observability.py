@@ -1,9 +1,8 @@
 """Logger, Metrics and Tracer, created once. Service name and namespace come from the template's env.
 
 Tracer is built only when detailed tracing is on (POWERTOOLS_TRACE_DISABLED is not "true"). Built,
-even disabled, it imports the X-Ray SDK (about 40 ms of a Lambda cold start; 200-300 ms elsewhere,
-where the SDK also creates sampling clients), and its subsegments cost about 0.6 ms per request,
-half the floor's whole request (docs/performance.md). Lambda's own active tracing stays on either way.
+even disabled, it imports the X-Ray SDK, and its subsegments cost time on every request: both
+measured in docs/performance.md ("detailed tracing"). Lambda's own active tracing stays on either way.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ class SectionRepository:
             section_id = self._allocate_id(course_id, budget)
         return Section(id=section_id, **_writable_fields(request))
 
-    def list(self, course_id: int) -> list[Section]:
+    def list_sections(self, course_id: int) -> list[Section]:
         """The course's sections in order (sort-key order), from one consistent Query of its partition."""
         course, sections = None, []
         for item in self._partition(course_id):

@@ -1,7 +1,7 @@
 """Powertools' HTTP API resolver, without the eager imports of the packages around it.
 
 `event_handler/__init__.py` imports every resolver Powertools has and `utilities/data_classes/
-__init__.py` every event source: about 115 ms of a cold start for code this function never runs.
+__init__.py` every event source: a large share of a cold start (docs/performance.md) for code never run.
 Both are deferred (sections/deferred_imports.py) before the resolver module itself is imported.
 """
 

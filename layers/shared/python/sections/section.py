@@ -36,3 +36,15 @@ class Section:
             "drip_delay": self.drip_delay,
             "lessons_order": list(self.lessons_order),
         }
+
+    @classmethod
+    def from_response(cls, data: dict[str, Any]) -> Section:
+        """The section back from its response form (how an Idempotency-Key record stores it)."""
+        dripped_at = data["dripped_at"]
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            dripped_at=datetime.fromisoformat(dripped_at) if dripped_at else None,
+            drip_delay=data["drip_delay"],
+            lessons_order=list(data["lessons_order"]),
+        )

@@ -60,7 +60,7 @@ class Dependencies:
 @functools.cache
 def dependencies() -> Dependencies:
     settings = Settings.from_env()
-    # botocore rather than boto3: boto3's import pulls in s3transfer, about 100 ms of a cold start
+    # botocore rather than boto3: boto3's import pulls in s3transfer, a measurable part of a cold start (docs/performance.md)
     # spent on nothing this function uses. The client is the same; AWS_ENDPOINT_URL_DYNAMODB applies.
     client = botocore.session.get_session().create_client("dynamodb", config=DYNAMODB_CLIENT_CONFIG)
     return Dependencies(
