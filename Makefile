@@ -15,6 +15,10 @@ SAM := .venv-sam/bin/sam
 CHECKOV := .venv-checkov/bin/checkov
 PIP_FLAGS := --quiet --disable-pip-version-check
 SAM_BUILD_ENV := PATH="$(dir $(PYTHON313)):$$PATH" SAM_CLI_TELEMETRY=0
+# uv makes every Python environment here, each from its lock file (uv pip sync installs exactly
+# the lock, in parallel, from uv's cache). uv itself is the one package pip installs, pinned.
+UV := .tools/uv/bin/uv
+UV_SYNC = $(UV) pip sync --quiet --python $(1)/bin/python
 # AWS's Lambda Runtime Interface Emulator for this host, from the aws-sam-cli wheel pinned in requirements/sam.txt.
 RIE := .tools/aws-lambda-rie
 RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
@@ -33,21 +37,24 @@ help:
 	@echo "make sam-local  sam local start-api against the embedded DynamoDB (needs Docker)"
 	@echo "make deploy     sam build && sam deploy (default = development); deploy-prod for prod"
 
-$(VENV)/.installed: requirements/dev.txt requirements/dev.lock layers/runtime/requirements.txt layers/runtime/requirements-samlocal.txt
+$(UV): requirements/uv.txt
 	@test -n "$(BASE_PYTHON)" || { echo "No python3 found" >&2; exit 1; }
+	rm -rf .tools/uv && $(BASE_PYTHON) -m venv .tools/uv
+	.tools/uv/bin/python -m pip install $(PIP_FLAGS) -r $<
+	touch $@
+
+# The project's environment: one lock file, requirements/dev.lock (requirements/dev.txt says what is wanted).
+$(VENV)/.installed: requirements/dev.lock $(UV)
 	@test -n "$(PYTHON313)" || echo "warning: python3.13 not found; using $(BASE_PYTHON). sam build will be skipped." >&2
-	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_FLAGS) -r requirements/dev.txt -c requirements/dev.lock
+	test -x $(PY) || $(UV) venv --quiet --python $(BASE_PYTHON) $(VENV)
+	$(call UV_SYNC,$(VENV)) requirements/dev.lock
 	touch $@
 
-.venv-sam/.installed: requirements/sam.txt
-	test -x .venv-sam/bin/python || $(BASE_PYTHON) -m venv .venv-sam
-	.venv-sam/bin/python -m pip install $(PIP_FLAGS) -r requirements/sam.txt
-	touch $@
-
-.venv-checkov/.installed: requirements/checkov.txt
-	test -x .venv-checkov/bin/python || $(BASE_PYTHON) -m venv .venv-checkov
-	.venv-checkov/bin/python -m pip install $(PIP_FLAGS) -r requirements/checkov.txt
+# aws-sam-cli and checkov pin their own dependencies, which conflict with ours and each other's:
+# each has an environment of its own, from its own lock.
+.venv-%/.installed: requirements/%.lock $(UV)
+	test -x .venv-$*/bin/python || $(UV) venv --quiet --python $(BASE_PYTHON) .venv-$*
+	$(call UV_SYNC,.venv-$*) $<
 	touch $@
 
 # npm packages, pinned by requirements/npm/package-lock.json: AWS's DynamoDB Local (its jar ships in
@@ -67,10 +74,10 @@ $(NPM_TOOLS): requirements/npm/package.json requirements/npm/package-lock.json
 HOST_ARCH := $(shell uname -m)
 HOST_LAYER := .aws-sam/host-layer
 LAMBDA_RUNTIME := .tools/lambda-runtime/.installed
-$(LAMBDA_RUNTIME): requirements/lambda-runtime.txt
+$(LAMBDA_RUNTIME): requirements/lambda-runtime.txt $(UV)
 	@test -n "$(PYTHON313)" || { echo "python3.13 is needed for the Lambda runtime stand-in" >&2; exit 1; }
 	rm -rf .tools/lambda-runtime
-	$(PYTHON313) -m pip install $(PIP_FLAGS) --no-deps --only-binary=:all: --target .tools/lambda-runtime -r $<
+	$(UV) pip install --quiet --python $(PYTHON313) --no-deps --only-binary :all: --target .tools/lambda-runtime -r $<
 	touch $@
 
 $(HOST_LAYER)/.built: layers/runtime/requirements.txt layers/runtime/Makefile
@@ -88,24 +95,23 @@ dev-built: $(VENV)/.installed built
 	$(PY) -m localdev serve --built
 
 # Only the one wheel is fetched (no dependencies): the emulator binary is all we take from it.
-$(RIE): requirements/sam.txt
-	rm -rf .tools/wheel && mkdir -p .tools/wheel
-	$(BASE_PYTHON) -m pip download $(PIP_FLAGS) --no-deps --only-binary=:all: -d .tools/wheel -r requirements/sam.txt
-	$(BASE_PYTHON) -c 'import sys, zipfile, glob; \
-		open(sys.argv[1], "wb").write(zipfile.ZipFile(glob.glob(".tools/wheel/aws_sam_cli-*.whl")[0]).read("samcli/local/rapid/aws-lambda-rie-" + sys.argv[2]))' $@ $(RIE_ARCH)
+$(RIE): requirements/sam.txt $(UV)
+	rm -rf .tools/sam-wheel
+	$(UV) pip install --quiet --python $(BASE_PYTHON) --no-deps --only-binary :all: --target .tools/sam-wheel -r requirements/sam.txt
+	cp .tools/sam-wheel/samcli/local/rapid/aws-lambda-rie-$(RIE_ARCH) $@
 	chmod +x $@
-	rm -rf .tools/wheel
+	rm -rf .tools/sam-wheel
 
 dev: $(VENV)/.installed $(RIE)
 	$(PY) -m localdev serve
 
-# The one command that runs everything CI runs.
+# The one command that runs everything CI runs, on both cores (pytest-xdist; `-p no:xdist` for one).
 test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed lint checks built
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
-# Unit and integration tests only, for a quick loop while editing.
-test-fast: $(VENV)/.installed $(NPM_TOOLS)
-	$(PY) -m pytest tests/unit tests/integration --no-cov
+# The unit tests, for a quick loop while editing (make test runs every tier).
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest tests/unit --no-cov -n 2 -q
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.infrastructure
 
 
 def project_copy(destination: Path) -> Path:
-    """The tracked files, with their times (so make sees the tool environments as up to date), and .venv-sam."""
+    """The tracked files, with their times (so make sees the tool environments as up to date), .venv-sam and uv."""
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     for name in filter(None, tracked.decode().split("\0")):
         source = ROOT / name
@@ -29,6 +29,8 @@ def project_copy(destination: Path) -> Path:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
     (destination / ".venv-sam").symlink_to(ROOT / ".venv-sam")
+    (destination / ".tools").mkdir()
+    (destination / ".tools" / "uv").symlink_to(ROOT / ".tools" / "uv")
     return destination
 
 
