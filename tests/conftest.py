@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -44,11 +45,19 @@ def reset_dependencies() -> Iterator[None]:
     dependencies.cache_clear()
 
 
+# One botocore session per test process: each new session reads the DynamoDB service model again
+# (about a tenth of a second), and every test builds two clients (its own and the function's).
+_SESSION = botocore.session.get_session()
+
+
 @pytest.fixture
-def dynamodb(function_environment: dict[str, str], reset_dependencies: None) -> Iterator[Any]:
+def dynamodb(
+    function_environment: dict[str, str], reset_dependencies: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """In-process moto with the template's tables and the demo courses (1-3 live, 4 deleted)."""
+    monkeypatch.setattr(botocore.session, "get_session", lambda *_: _SESSION)
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
+        client = boto3.session.Session(botocore_session=_SESSION).client("dynamodb", region_name="us-east-1")
         create_tables(client, local_template())
         seed_demo_courses(client, function_environment["TABLE_NAME"])
         yield client
