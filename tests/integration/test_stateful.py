@@ -102,6 +102,7 @@ class SectionsMachine(RuleBasedStateMachine):
         self.stored: dict[int, dict[int, dict]] = {course: {} for course in COURSES}
         self.replays: dict[tuple[int, str], tuple[str, int]] = {}
         self.deleted: set[int] = set()
+        self.written: int | None = None  # the course the last step may have written to
 
     def _plan(self, fault: str, course: int) -> None:
         self.faults.reset()
@@ -126,6 +127,7 @@ class SectionsMachine(RuleBasedStateMachine):
         fault=st.sampled_from(FAULTS),
     )
     def create(self, course, key, name, fault):
+        self.written = course
         self._plan(fault, course)
         headers = {"idempotency-key": key} if key else {}
         event = make_event(
@@ -207,6 +209,7 @@ class SectionsMachine(RuleBasedStateMachine):
 
     @rule(course=st.sampled_from(COURSES), data=st.data(), fields=FIELDS, fault=st.sampled_from(CHANGE_FAULTS))
     def replace(self, course, data, fields, fault):
+        self.written = course
         section_id = self._section(course, data)
         body = {"name": "Replaced", **fields}
         status, _, answer = self._change("PUT", course, section_id, body, fault)
@@ -217,6 +220,7 @@ class SectionsMachine(RuleBasedStateMachine):
 
     @rule(course=st.sampled_from(COURSES), data=st.data(), fields=FIELDS, fault=st.sampled_from(CHANGE_FAULTS))
     def patch(self, course, data, fields, fault):
+        self.written = course
         section_id = self._section(course, data)
         status, _, answer = self._change("PATCH", course, section_id, fields, fault)
         if status == 200:
@@ -227,6 +231,7 @@ class SectionsMachine(RuleBasedStateMachine):
 
     @rule(course=st.sampled_from(COURSES), data=st.data(), fault=st.sampled_from(CHANGE_FAULTS))
     def delete(self, course, data, fault):
+        self.written = course
         section_id = self._section(course, data)
         status, _, answer = self._change("DELETE", course, section_id, None, fault)
         if status == 204:
@@ -267,11 +272,20 @@ class SectionsMachine(RuleBasedStateMachine):
 
     @invariant()
     def sections_order_names_exactly_the_sections_announced_and_not_deleted(self):
+        """After a write, in the course written to; every course at the end (teardown)."""
+        if self.written is not None:
+            self._check(self.written)
+            self.written = None
+
+    def teardown(self):
         for course in COURSES:
-            stored = [api_view(item) for item in section_items(self.client, course)]
-            order = [section["id"] for section in stored]
-            assert order == sorted(set(order)), "ids are unique, in order"
-            assert stored == [self.stored[course][key] for key in sorted(self.stored[course])]
+            self._check(course)
+
+    def _check(self, course: int) -> None:
+        stored = [api_view(item) for item in section_items(self.client, course)]
+        order = [section["id"] for section in stored]
+        assert order == sorted(set(order)), "ids are unique, in order"
+        assert stored == [self.stored[course][key] for key in sorted(self.stored[course])]
 
 
 def test_random_sequences_keep_the_invariants(server_dynamodb, monkeypatch):
