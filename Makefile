@@ -105,9 +105,11 @@ $(RIE): requirements/sam.txt $(UV)
 dev: $(VENV)/.installed $(RIE)
 	$(PY) -m localdev serve
 
-# The one command that runs everything CI runs, on both cores (pytest-xdist; `-p no:xdist` for one).
+# The one command that runs everything CI runs: every test on both cores (pytest-xdist), then the
+# one that compares rates measured side by side, alone, adding to the same coverage figures.
 test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed lint checks built
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 -m "not alone" --cov-report=
+	$(PY) -m pytest -m alone --cov-append -q
 
 # The unit tests, for a quick loop while editing (make test runs every tier).
 test-fast: $(VENV)/.installed

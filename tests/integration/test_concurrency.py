@@ -116,6 +116,7 @@ def pass_through_proxy(dynamodb_local):
     proxy.stop()
 
 
+@pytest.mark.alone
 def test_parallel_creates_under_the_conflict_double_all_succeed_at_nearly_the_rate_without_it(
     server_dynamodb, conflict_proxy, pass_through_proxy, capsys
 ):
