@@ -14,9 +14,9 @@ with init_phase() as init:
     from sections.authorization import parse_path_id
     from sections.contention import RetryBudget
     from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
-    from sections.models import SectionChanges, SectionRequest
+    from sections.models import SectionChanges
     from sections.observability import logger, metrics
-    from sections.request_body import parse_section_body
+    from sections.request_body import parse_event_body
     from sections.resolver import Response
     from sections.routes import SECTION_PATH
     from sections.wiring import dependencies
@@ -42,7 +42,7 @@ TAGS = ["Course Sections"]
 def replace_section(id: str, section_id: str) -> Response[str]:  # noqa: A002 - the contract's name
     deps, caller, course_id = course_of_caller(app, id)
     target = parse_path_id(section_id, "section_id")
-    request = _body(SectionRequest)
+    request = parse_event_body(app.current_event)
     section = deps.sections.replace(
         course_id, target, request, caller.sub, RetryBudget.for_invocation(app.lambda_context)
     )
@@ -62,7 +62,7 @@ def replace_section(id: str, section_id: str) -> Response[str]:  # noqa: A002 - 
 def patch_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
     deps, caller, course_id = course_of_caller(app, id)
     target = parse_path_id(section_id, "section_id")
-    changes = _body(SectionChanges).changes()
+    changes = parse_event_body(app.current_event, SectionChanges).changes()
     section = deps.sections.patch(
         course_id, target, changes, caller.sub, RetryBudget.for_invocation(app.lambda_context)
     )
@@ -87,16 +87,6 @@ def delete_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
     )
     metrics.add_metric(name="SectionDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, body="")
-
-
-def _body(model: type[SectionRequest] | type[SectionChanges]):  # type: ignore[no-untyped-def]
-    event = app.current_event
-    return parse_section_body(
-        event.body,
-        is_base64_encoded=event.is_base64_encoded,
-        content_type=event.headers.get("content-type"),
-        model=model,
-    )
 
 
 lambda_handler = lambda_entry(app)

@@ -11,7 +11,7 @@ with init_phase() as init:
     from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
     from sections.idempotency_key import IDEMPOTENCY_HEADER, parse_idempotency_key
     from sections.observability import logger, metrics
-    from sections.request_body import parse_section_body
+    from sections.request_body import parse_event_body
     from sections.resolver import Response
     from sections.routes import SECTIONS_PATH, section_url
     from sections.section import Section
@@ -39,9 +39,7 @@ app = new_app()
 def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter's name in the contract
     deps, caller, course_id = course_of_caller(app, id)
     event = app.current_event
-    request = parse_section_body(
-        event.body, is_base64_encoded=event.is_base64_encoded, content_type=event.headers.get("content-type")
-    )
+    request = parse_event_body(event)
     key = parse_idempotency_key(event.headers.get(IDEMPOTENCY_HEADER))
 
     def create() -> Section:

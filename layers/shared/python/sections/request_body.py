@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
@@ -24,6 +24,16 @@ _MAX_FORM_FIELDS = MAX_LESSONS + 8
 _BASE64_CEILING = (MAX_BODY_BYTES + 2) // 3 * 4
 
 Body = TypeVar("Body", bound=BaseModel)
+
+
+def parse_event_body(event: Any, model: type[Body] = SectionRequest) -> Body:
+    """The body of an API Gateway event (Powertools' APIGatewayProxyEventV2) as `model`."""
+    return parse_section_body(
+        event.body,
+        is_base64_encoded=event.is_base64_encoded,
+        content_type=event.headers.get("content-type"),
+        model=model,
+    )
 
 
 def parse_section_body(

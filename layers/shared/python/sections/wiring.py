@@ -1,7 +1,7 @@
-"""Builds the function's collaborators once per container.
+"""Builds a function's collaborators once per execution environment.
 
-On Lambda, app.py calls `dependencies()` at the end of init (clients outside the handler, as AWS
-advises); everywhere else, and after a failed init, the first request builds them. Importing this
+On Lambda, each app.py hands `dependencies` to sections/lifecycle.py, which builds them at the end
+of init (clients outside the handler, as AWS advises); everywhere else, and after a failed init, the first request builds them. Importing this
 module has no side effects, so tests can set the environment first and call
 `dependencies.cache_clear()` to start over.
 """
