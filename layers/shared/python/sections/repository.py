@@ -110,21 +110,18 @@ class SectionRepository:
         missing item is taken to be this request's own earlier attempt at work: deleted, not 404.
         """
         self._require_live_course(course_id)
-        while True:
-            try:
-                self._client.delete_item(
-                    TableName=self._table, Key=_section_key(course_id, section_id), ConditionExpression=_SECTION_EXISTS
-                )
-            except ClientError as error:
-                if error_code(error) == "ConditionalCheckFailedException":
-                    if _was_resent(error):
-                        return
-                    raise _section_not_found() from None
-                _wait_out_conflict(error, budget)
-                continue
-            except BotoCoreError as error:
-                raise ServiceUnavailable() from error
-            return
+
+        def gone(error: ClientError) -> None:
+            if not _was_resent(error):
+                raise _section_not_found() from None
+
+        self._write(
+            self._client.delete_item,
+            budget,
+            gone,
+            Key=_section_key(course_id, section_id),
+            ConditionExpression=_SECTION_EXISTS,
+        )
 
     def _update(
         self, course_id: int, section_id: int, fields: dict[str, Any], updated_by: str, budget: RetryBudget
@@ -136,25 +133,18 @@ class SectionRepository:
             "updated_at": {"S": format_timestamp(self._clock())},
             "updated_by": {"S": updated_by},
         }
-        while True:
-            try:
-                response = self._client.update_item(
-                    TableName=self._table,
-                    Key=_section_key(course_id, section_id),
-                    UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
-                    ConditionExpression=_SECTION_EXISTS,
-                    ExpressionAttributeNames={f"#{name}": name for name in values},
-                    ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
-                    ReturnValues="ALL_NEW",
-                )
-            except ClientError as error:
-                if error_code(error) == "ConditionalCheckFailedException":
-                    raise _section_not_found() from None
-                _wait_out_conflict(error, budget)
-                continue
-            except BotoCoreError as error:
-                raise ServiceUnavailable() from error
-            return _section_from_item(response["Attributes"])
+        response = self._write(
+            self._client.update_item,
+            budget,
+            _raise_section_not_found,
+            Key=_section_key(course_id, section_id),
+            UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+            ConditionExpression=_SECTION_EXISTS,
+            ExpressionAttributeNames={f"#{name}": name for name in values},
+            ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
+            ReturnValues="ALL_NEW",
+        )
+        return _section_from_item(response["Attributes"])
 
     def _require_live_course(self, course_id: int) -> None:
         _require_live(
@@ -191,24 +181,39 @@ class SectionRepository:
             raise ServiceUnavailable() from error
 
     def _allocate_id(self, course_id: int, budget: RetryBudget) -> int:
+        response = self._write(
+            self._client.update_item,
+            budget,
+            _raise_course_not_found,
+            Key=_course_key(course_id),
+            UpdateExpression="ADD section_seq :one",
+            ConditionExpression=_LIVE_COURSE,
+            ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["section_seq"]["N"])
+
+    def _write(
+        self,
+        call: Callable[..., dict[str, Any]],
+        budget: RetryBudget,
+        condition_failed: Callable[[ClientError], Any],
+        **request: Any,
+    ) -> Any:
+        """A conditional write on this table, another writer's transaction waited out.
+
+        Its response; or, when its condition failed, what `condition_failed` makes of the failure.
+        A lost connection past botocore's retries is 503.
+        """
         while True:
             try:
-                response = self._client.update_item(
-                    TableName=self._table,
-                    Key=_course_key(course_id),
-                    UpdateExpression="ADD section_seq :one",
-                    ConditionExpression=_LIVE_COURSE,
-                    ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}},
-                    ReturnValues="UPDATED_NEW",
-                )
+                return call(TableName=self._table, **request)
             except ClientError as error:
                 if error_code(error) == "ConditionalCheckFailedException":
-                    raise CourseNotFound("The course does not exist.") from None
+                    return condition_failed(error)
                 _wait_out_conflict(error, budget)
-                continue
             except BotoCoreError as error:
                 raise ServiceUnavailable() from error
-            return int(response["Attributes"]["section_seq"]["N"])
 
     def _put_section(
         self, course_id: int, section_id: int, request: SectionRequest, created_by: str, budget: RetryBudget
@@ -298,6 +303,14 @@ def _require_live(course: dict[str, Any] | None) -> None:
 
 def _section_not_found() -> SectionNotFound:
     return SectionNotFound("The course has no section with this id.")
+
+
+def _raise_section_not_found(_: ClientError) -> None:
+    raise _section_not_found() from None
+
+
+def _raise_course_not_found(_: ClientError) -> None:
+    raise CourseNotFound("The course does not exist.") from None
 
 
 def _was_resent(error: ClientError) -> bool:
