@@ -21,7 +21,7 @@ from typing import Any
 
 from localdev.dynamodb import DynamoDBServer, create_tables, dynamodb_client, seed_demo_courses
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
-from localdev.functions import HOST_LAYER_DIR, RUNTIME_LAYER, function_environment
+from localdev.functions import RUNTIME_LAYER, built_layer_dirs, function_environment
 from localdev.template import ROOT, local_template
 
 BUILD = ROOT / ".aws-sam" / "build"
@@ -78,12 +78,10 @@ def lay_out(workdir: Path, function: str, with_bytecode: bool) -> tuple[Path, li
     suffix = "" if with_bytecode else "-no-pyc"
     task = read_only_copy(BUILD / function, workdir / f"{function}{suffix}")
     shutil.copy(HERE / "floor_handler.py", task / "floor_handler.py")
+    template = local_template()
     layers = [
-        read_only_copy(
-            HOST_LAYER_DIR if layer == RUNTIME_LAYER else BUILD / layer / "python",
-            workdir / f"opt{suffix}" / layer / "python",
-        )
-        for layer in local_template().function_layers(function)
+        read_only_copy(source, workdir / f"opt{suffix}" / layer / "python")
+        for layer, source in zip(template.function_layers(function), built_layer_dirs(template, function), strict=True)
     ]
     for tree in (task, *layers):
         if not with_bytecode:

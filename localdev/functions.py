@@ -70,6 +70,14 @@ def built_ready() -> bool:
     return all(path.exists() for path in (BUILD_DIR, HOST_LAYER_DIR, LAMBDA_RUNTIME_DIR / ".installed"))
 
 
+def built_layer_dirs(template: Template, logical_id: str, runtime_layer_dir: Path = HOST_LAYER_DIR) -> list[Path]:
+    """The function's layers as `sam build` laid them out (each one's python/), the third-party one built for this host."""
+    return [
+        runtime_layer_dir if layer == RUNTIME_LAYER else BUILD_DIR / layer / "python"
+        for layer in template.function_layers(logical_id)
+    ]
+
+
 def built_runtime(
     template: Template, logical_id: str, dynamodb_endpoint: str, layer_dir: Path = HOST_LAYER_DIR
 ) -> FunctionRuntime:
@@ -79,10 +87,7 @@ def built_runtime(
     packages (/var/runtime), as in AWS's python3.13 image.
     """
     task_root = BUILD_DIR / logical_id
-    layers = [
-        layer_dir if layer == RUNTIME_LAYER else BUILD_DIR / layer / "python"
-        for layer in template.function_layers(logical_id)
-    ]
+    layers = built_layer_dirs(template, logical_id, layer_dir)
     return _runtime(
         template,
         logical_id,

@@ -109,9 +109,7 @@ class Template:
 
     def tables(self) -> dict[str, dict[str, Any]]:
         return {
-            name: self.resolve(resource["Properties"])
-            for name, resource in self.resources.items()
-            if resource["Type"] == "AWS::DynamoDB::Table"
+            name: self.resolve(self.resources[name]["Properties"]) for name in self._of_type("AWS::DynamoDB::Table")
         }
 
     def http_api(self) -> dict[str, Any]:
@@ -125,10 +123,8 @@ class Template:
     def routes(self) -> list[Route]:
         """Every HttpApi event of every function; one with neither Path nor Method is the `$default` route."""
         found = []
-        for name, resource in self.resources.items():
-            if resource["Type"] != "AWS::Serverless::Function":
-                continue
-            for event in resource["Properties"].get("Events", {}).values():
+        for name in self.functions():
+            for event in self.resources[name]["Properties"].get("Events", {}).values():
                 if event["Type"] != "HttpApi":
                     continue
                 properties = event.get("Properties") or {}
@@ -147,7 +143,10 @@ class Template:
         return [scope for scope in self.resolve(definition.get("AuthorizationScopes", [])) if scope is not None]
 
     def functions(self) -> list[str]:
-        return [name for name, resource in self.resources.items() if resource["Type"] == "AWS::Serverless::Function"]
+        return self._of_type("AWS::Serverless::Function")
+
+    def _of_type(self, kind: str) -> list[str]:
+        return [name for name, resource in self.resources.items() if resource["Type"] == kind]
 
     def function_environment(self, logical_id: str) -> dict[str, str]:
         """The Globals' variables overlaid with the function's own, as SAM merges them."""
