@@ -107,7 +107,9 @@ dev: $(VENV)/.installed $(RIE)
 
 # The one command that runs everything CI runs: every test on both cores (pytest-xdist), then the
 # one that compares rates measured side by side, alone, adding to the same coverage figures.
-test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed lint checks built
+# The static checks and the builds run side by side too: each is mostly one core's work.
+test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed
+	$(MAKE) --no-print-directory -j2 lint checks built
 	$(PY) -m pytest -n 2 -m "not alone" --cov-report=
 	$(PY) -m pytest -m alone --cov-append -q
 
