@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from sections.lifecycle import init_phase
 
-with init_phase() as init:
+with init_phase():
     from aws_lambda_powertools.metrics import MetricUnit
 
     from sections.contention import RetryBudget
     from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
     from sections.idempotency_key import IDEMPOTENCY_HEADER, parse_idempotency_key
-    from sections.observability import logger, metrics
+    from sections.observability import metrics
     from sections.request_body import parse_event_body
     from sections.resolver import Response
-    from sections.routes import SECTIONS_PATH, section_url
+    from sections.routes import SECTIONS_PATH, TAGS, section_url
     from sections.section import Section
-    from sections.wiring import dependencies
 
-    init.build_clients_with(dependencies, logger.exception)
 
 app = new_app()
 
@@ -34,7 +32,7 @@ app = new_app()
         "course (group `course:{id}:manager` or `course:{id}:creator`). The same path without the "
         "trailing slash behaves identically."
     ),
-    tags=["Course Sections"],
+    tags=TAGS,
 )
 def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter's name in the contract
     deps, caller, course_id = course_of_caller(app, id)

@@ -7,20 +7,17 @@ from __future__ import annotations
 
 from sections.lifecycle import init_phase
 
-with init_phase() as init:
+with init_phase():
     from aws_lambda_powertools.metrics import MetricUnit
 
     from sections.authorization import parse_path_id
     from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
-    from sections.observability import logger, metrics
+    from sections.observability import metrics
     from sections.resolver import Response
-    from sections.routes import SECTION_PATH, SECTIONS_PATH
-    from sections.wiring import dependencies
+    from sections.routes import SECTION_PATH, SECTIONS_PATH, TAGS
 
-    init.build_clients_with(dependencies, logger.exception)
 
 app = new_app()
-TAGS = ["Course Sections"]
 
 
 @route(

@@ -13,6 +13,7 @@ import re
 SECTIONS_PATH = "/api/v2/course/<id>/section/"
 SECTION_PATH = "/api/v2/course/<id>/section/<section_id>/"
 METHODS_BY_PATH = {SECTIONS_PATH: ("GET", "POST"), SECTION_PATH: ("DELETE", "GET", "PATCH", "PUT")}
+TAGS = ["Course Sections"]  # the OpenAPI tag of every operation
 
 
 def _any_segment_pattern(path: str) -> re.Pattern[str]:
