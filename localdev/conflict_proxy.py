@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from localdev.loopback_http import LoopbackRequestHandler
+
 _ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
 _PLAIN_WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
 ItemKey = tuple[str, str]
@@ -166,9 +168,7 @@ def _error(code: str, message: str, **extra: Any) -> tuple[int, dict[str, str], 
 
 
 def _handler(proxy: ConflictProxy) -> Callable[..., BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(LoopbackRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]

@@ -17,12 +17,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from localdev.authorizer import AuthorizerRefused, JwtAuthorizer, token_scopes
 from localdev.lambda_workers import Invocation
+from localdev.loopback_http import LoopbackRequestHandler
 from localdev.routes import RouteMatch, decoded_path, match_route
 from localdev.template import Template
 
@@ -276,8 +277,7 @@ def _lowercase_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def make_http_server(api: LocalHttpApi, host: str, port: int) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(LoopbackRequestHandler):
         server_version = "local-http-api"
         # Longer request lines reach our own limit check instead of the standard library's 414.
         max_request_line = REQUEST_LINE_AND_HEADERS_LIMIT * 2

@@ -1,0 +1,58 @@
+"""The loopback servers answer keep-alive clients without Nagle's 40 ms stall (docs/performance.md)."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+from http.server import ThreadingHTTPServer
+
+import pytest
+
+from localdev.conflict_proxy import ConflictProxy
+from localdev.gateway import make_http_server
+from localdev.loopback_http import LoopbackRequestHandler
+
+
+class _Answer(LoopbackRequestHandler):
+    def do_GET(self) -> None:
+        nodelay = self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        body = str(nodelay).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+def test_each_connection_has_nagle_off_and_stays_open_for_the_next_request():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        connection = http.client.HTTPConnection(*server.server_address[:2], timeout=5)
+        answers = []
+        for _ in range(2):
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            answers.append((response.status, response.version, response.read()))
+        assert answers == [(200, 11, b"1")] * 2
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        pytest.param(lambda: make_http_server(api=None, host="127.0.0.1", port=0), id="gateway"),
+        pytest.param(lambda: ConflictProxy("http://127.0.0.1:1", key_schemas={})._server, id="conflict-double"),
+    ],
+)
+def test_the_gateway_and_the_conflict_double_use_it(server):
+    built = server()
+    try:
+        assert issubclass(built.RequestHandlerClass, LoopbackRequestHandler)
+    finally:
+        built.server_close()
