@@ -2,7 +2,9 @@
 
 The fuzzing caller is in an admin group (AdminGroup parameter override), so generated course ids
 reach validation, the 404 path and the writes instead of stopping at 403.
-Bounded here (FUZZ_EXAMPLES, default 100 per operation and phase); `make fuzz` runs a long one.
+Bounded here by count, not time: FUZZ_EXAMPLES (default 30 per operation, about 200 generated
+examples as issue #7 set the bounded run, besides the coverage phase's boundary values and the
+stateful scenarios). `make fuzz` runs a long one, for FUZZ_MAX_SECONDS.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory
     home = os.environ.get("LOCALDEV_HOME") or str(tmp_path_factory.mktemp("fuzz-home"))
     os.environ["LOCALDEV_HOME"] = home
     overrides = "AdminGroup=fuzz-admins"
+    # --max-time is a budget, not a ceiling: under it the fuzzing and stateful phases keep drawing
+    # cases until the time is spent (schemathesis docs, "Benchmarking"). Only `make fuzz` sets one.
+    seconds = int(os.environ.get("FUZZ_MAX_SECONDS", "0"))
+    time_budget = ["--max-time", str(seconds)] if seconds else []
     with serve("--dynamodb-port", "0", "--parameter-overrides", overrides) as server:
         url = server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
         token = mint("--sub", "fuzzer", "--group", "fuzz-admins")
@@ -47,17 +53,20 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory
             "--phases",
             PHASES,
             "--max-examples",
-            os.environ.get("FUZZ_EXAMPLES", "100"),
+            os.environ.get("FUZZ_EXAMPLES", "30"),
             "--seed",
             os.environ.get("FUZZ_SEED", "20261126"),
-            "--max-time",
-            os.environ.get("FUZZ_MAX_SECONDS", "90"),
             "--workers",
             "1",
             "--request-timeout",
             "20",
+            *time_budget,
         ]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+        # schemathesis runs none of the project's code, so coverage stays out of its process.
+        unmeasured = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE_")}
+        result = subprocess.run(
+            command, cwd=ROOT, env=unmeasured, capture_output=True, text=True, timeout=seconds + 300
+        )
         report = result.stdout[-6000:] + result.stderr[-2000:]
         assert result.returncode == 0, report
         statuses = [int(m.group(1)) for m in re.finditer(r"^[A-Z]+ /\S* (\d{3}) [\d.]+ms$", server.output(), re.M)]
