@@ -9,6 +9,11 @@ PYTHON313 ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python
 # Without python3.13 the project still runs and tests on python3 (3.11 or newer); only `sam build` needs 3.13.
 BASE_PYTHON := $(or $(PYTHON313),$(shell command -v python3))
 
+# Python caches bytecode in the environments and the (ignored) __pycache__ folders as it does by
+# default, even where the caller's environment turns that off: otherwise each of the many Python
+# processes a test run starts compiles everything it imports again.
+unexport PYTHONDONTWRITEBYTECODE
+
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
@@ -70,14 +75,16 @@ $(NPM_TOOLS): requirements/npm/package.json requirements/npm/package-lock.json
 # `localdev serve --built` runs what `sam build` ships: the function's build folder, the layer, and
 # what the python3.13 runtime provides (requirements/lambda-runtime.txt). The deployed layer is arm64;
 # on another host the same recipe builds it for the host's platform tag (layers/runtime/Makefile):
-# same pins, pruning and bytecode, only compiled extensions differ.
+# same pins, pruning and bytecode, only compiled extensions differ. The runtime's packages are
+# installed with their bytecode: an environment cannot write any (Lambda's folders are read-only),
+# so each cold start would compile botocore again.
 HOST_ARCH := $(shell uname -m)
 HOST_LAYER := .aws-sam/host-layer
 LAMBDA_RUNTIME := .tools/lambda-runtime/.installed
 $(LAMBDA_RUNTIME): requirements/lambda-runtime.txt $(UV)
 	@test -n "$(PYTHON313)" || { echo "python3.13 is needed for the Lambda runtime stand-in" >&2; exit 1; }
 	rm -rf .tools/lambda-runtime
-	$(UV) pip install --quiet --python $(PYTHON313) --no-deps --only-binary :all: --target .tools/lambda-runtime -r $<
+	$(UV) pip install --quiet --python $(PYTHON313) --no-deps --only-binary :all: --compile-bytecode --target .tools/lambda-runtime -r $<
 	touch $@
 
 $(HOST_LAYER)/.built: layers/runtime/requirements.txt layers/runtime/Makefile
@@ -110,12 +117,12 @@ dev: $(VENV)/.installed $(RIE)
 # The static checks and the builds run side by side too: each is mostly one core's work.
 test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed
 	$(MAKE) --no-print-directory -j2 lint checks built
-	$(PY) -m pytest -n 2 -m "not alone" --cov-report=
+	$(PY) -m pytest -n 2 --dist worksteal -m "not alone" --cov-report=
 	$(PY) -m pytest -m alone --cov-append -q
 
 # The unit tests, for a quick loop while editing (make test runs every tier).
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest tests/unit --no-cov -n 2 -q
+	$(PY) -m pytest tests/unit --no-cov -n 2 --dist worksteal -q
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,7 @@ COURSE_ID, default 1); tests that need local keys or the embedded DynamoDB are t
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -61,7 +62,16 @@ def serve(*arguments: str) -> Any:
 
 
 def mint(*args: str) -> str:
-    """A token from the documented command line, exactly as a developer would get one."""
+    """A token from the documented command line, exactly as a developer would get one.
+
+    Tokens live an hour, longer than any run, so each (key folder, arguments) is minted once per
+    worker: the command costs a second's interpreter start, and the e2e tier asks for ~40 tokens.
+    """
+    return _mint_once(os.environ.get("LOCALDEV_HOME", ""), args)
+
+
+@functools.cache
+def _mint_once(home: str, args: tuple[str, ...]) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "localdev", "token", *args], cwd=ROOT, capture_output=True, text=True, check=True
     )
