@@ -65,7 +65,7 @@ def mint(*args: str) -> str:
     """A token from the documented command line, exactly as a developer would get one.
 
     Tokens live an hour, longer than any run, so each (key folder, arguments) is minted once per
-    worker: the command costs a second's interpreter start, and the e2e tier asks for ~40 tokens.
+    test process: every mint starts an interpreter (docs/performance.md, "Developer loop").
     """
     return _mint_once(os.environ.get("LOCALDEV_HOME", ""), args)
 

@@ -32,12 +32,14 @@ def test_each_connection_has_nagle_off_and_stays_open_for_the_next_request():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         connection = http.client.HTTPConnection(*server.server_address[:2], timeout=5)
-        answers = []
+        answers, sockets = [], []
         for _ in range(2):
             connection.request("GET", "/")
             response = connection.getresponse()
             answers.append((response.status, response.version, response.read()))
+            sockets.append(connection.sock)
         assert answers == [(200, 11, b"1")] * 2
+        assert sockets[0] is not None and sockets[0] is sockets[1], "one connection served both"
     finally:
         server.shutdown()
         server.server_close()
