@@ -284,12 +284,11 @@ def make_http_server(api: LocalHttpApi, host: str, port: int) -> ThreadingHTTPSe
 
         def _serve(self) -> None:
             started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > PAYLOAD_LIMIT:
-                self.close_connection = True  # the body is not read
+            payload = self.read_body(PAYLOAD_LIMIT)
+            if payload is None:
+                self.close_connection = True  # the rest of the body is not read
                 response = content_length_exceeded()
             else:
-                payload = self.rfile.read(length) if length else b""
                 response = api.handle(self.command, self.path, list(self.headers.items()), payload)
             self.send_response(response.status)
             for name, value in response.headers:

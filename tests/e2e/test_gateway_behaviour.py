@@ -114,6 +114,26 @@ def test_a_known_path_with_another_method_is_405_with_allow(local_only, method):
             assert response.json()["type"] == "urn:course-api:problem:method-not-allowed"
 
 
+def test_a_chunked_body_is_read_whole_and_the_connection_serves_the_next_request(local_only):
+    """HTTP/1.1 clients may send a body chunked (RFC 9112, section 7.1); the function gets it whole.
+
+    Found by schemathesis: left unread, the final chunk was parsed as the next request, and the
+    answer to the next request on the connection was an HTML error page.
+    """
+    host, port = urlsplit(local_only.base_url).hostname, urlsplit(local_only.base_url).port
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    chunks = iter([b'{"name": ', b'"Chunked"}'])
+    connection.request("POST", SECTION, body=chunks, headers=manager_headers(local_only), encode_chunked=True)
+    created = connection.getresponse()
+    assert created.status == 201
+    section = json.loads(created.read())
+    assert section["name"] == "Chunked"
+    connection.request("GET", f"{SECTION}{section['id']}/", headers=manager_headers(local_only))
+    read = connection.getresponse()
+    assert (read.status, json.loads(read.read())) == (200, section)
+    connection.close()
+
+
 def test_methods_are_case_sensitive(local_only):
     """`post` is not `POST` (RFC 9110); requests upper-cases methods, so this one goes out by hand."""
     host, port = urlsplit(local_only.base_url).hostname, urlsplit(local_only.base_url).port

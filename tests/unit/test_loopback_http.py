@@ -1,8 +1,10 @@
-"""The loopback servers answer keep-alive clients without Nagle's 40 ms stall (docs/performance.md)."""
+"""The loopback servers answer keep-alive clients without Nagle's 40 ms stall (docs/performance.md),
+and read chunked request bodies whole."""
 
 from __future__ import annotations
 
 import http.client
+import io
 import socket
 import threading
 from http.server import ThreadingHTTPServer
@@ -11,7 +13,7 @@ import pytest
 
 from localdev.conflict_proxy import ConflictProxy
 from localdev.gateway import make_http_server
-from localdev.loopback_http import LoopbackRequestHandler
+from localdev.loopback_http import LoopbackRequestHandler, read_chunked
 
 
 class _Answer(LoopbackRequestHandler):
@@ -58,3 +60,13 @@ def test_the_gateway_and_the_conflict_double_use_it(server):
         assert issubclass(built.RequestHandlerClass, LoopbackRequestHandler)
     finally:
         built.server_close()
+
+
+def test_a_chunked_body_is_read_whole_with_extensions_ignored_and_trailers_skipped():
+    stream = io.BytesIO(b"4;name=value\r\nWiki\r\n6\r\npedia \r\n0\r\nExpires: never\r\n\r\nGET / HTTP/1.1\r\n")
+    assert read_chunked(stream, limit=100) == b"Wikipedia "
+    assert stream.read() == b"GET / HTTP/1.1\r\n", "the next request starts where the body ended"
+
+
+def test_a_chunked_body_past_the_limit_is_refused():
+    assert read_chunked(io.BytesIO(b"4\r\nWiki\r\n6\r\npedia \r\n0\r\n\r\n"), limit=9) is None
