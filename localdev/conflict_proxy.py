@@ -170,7 +170,7 @@ def _error(code: str, message: str, **extra: Any) -> tuple[int, dict[str, str], 
 def _handler(proxy: ConflictProxy) -> Callable[..., BaseHTTPRequestHandler]:
     class Handler(LoopbackRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = self.read_body() or b""  # no limit here: the request goes upstream as sent
             operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
             forwarded = {
                 name: value for name, value in self.headers.items() if name.lower() not in ("host", "connection")

@@ -14,7 +14,7 @@ class LoopbackRequestHandler(BaseHTTPRequestHandler):
     # socketserver sets TCP_NODELAY on each connection when this is on.
     disable_nagle_algorithm = True
 
-    def read_body(self, limit: int) -> bytes | None:
+    def read_body(self, limit: int | None = None) -> bytes | None:
         """The whole request body, by Content-Length or chunked; None once it passes `limit` bytes.
 
         http.server reads neither. An unread chunked body would be parsed as the next request on the
@@ -24,14 +24,14 @@ class LoopbackRequestHandler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").strip().lower() == "chunked":
             return read_chunked(self.rfile, limit)
         length = int(self.headers.get("Content-Length") or 0)
-        return None if length > limit else self.rfile.read(length)
+        return None if limit is not None and length > limit else self.rfile.read(length)
 
 
-def read_chunked(stream: BinaryIO, limit: int) -> bytes | None:
+def read_chunked(stream: BinaryIO, limit: int | None = None) -> bytes | None:
     """A chunked body (RFC 9112, section 7.1): size lines in hex, extensions ignored, trailers skipped."""
     body = bytearray()
     while size := int(stream.readline(1024).split(b";")[0], 16):
-        if len(body) + size > limit:
+        if limit is not None and len(body) + size > limit:
             return None
         body += stream.read(size)
         stream.readline(8)  # the CRLF after the chunk's data
