@@ -28,7 +28,7 @@ UV_SYNC = $(UV) pip sync --quiet --python $(1)/bin/python
 RIE := .tools/aws-lambda-rie
 RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 
-.PHONY: help dev dev-built built test test-fast lint checks build build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
+.PHONY: help dev dev-built built test test-fast lint checks build require-python313 build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
 
 help:
 	@echo "make dev        start the local API (127.0.0.1:3000) and embedded DynamoDB (127.0.0.1:8000)"
@@ -94,11 +94,13 @@ $(HOST_LAYER)/.built: layers/runtime/requirements.txt layers/runtime/Makefile
 		LAYER_PLATFORM=manylinux2014_$(HOST_ARCH) PYTHON=$(PYTHON313)
 	touch $@
 
-built: build $(RIE)
-	@if [ -z "$(PYTHON313)" ]; then echo "skipping the built artifacts: python3.13 is not installed" >&2; \
-	else $(MAKE) -s $(HOST_LAYER)/.built $(LAMBDA_RUNTIME); fi
+# What the tests run as built. Without python3.13 there is nothing to build it with: the tests of the
+# built artifacts then say so, and everything else still runs. `make build` and the deploys refuse instead.
+built: .venv-sam/.installed $(RIE)
+	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build and the built artifacts: python3.13 is not installed" >&2; \
+	else $(MAKE) -s build $(HOST_LAYER)/.built $(LAMBDA_RUNTIME); fi
 
-dev-built: $(VENV)/.installed built
+dev-built: $(VENV)/.installed built $(TRANSLATOR)
 	$(PY) -m localdev serve --built
 
 # Only the one wheel is fetched (no dependencies): the emulator binary is all we take from it.
@@ -109,19 +111,22 @@ $(RIE): requirements/sam.txt $(UV)
 	chmod +x $@
 	rm -rf .tools/sam-wheel
 
-dev: $(VENV)/.installed $(RIE)
+# The local API routes what `sam deploy` creates: aws-sam-translator (.venv-translator) translates the template.
+TRANSLATOR := .venv-translator/.installed
+
+dev: $(VENV)/.installed $(RIE) $(TRANSLATOR)
 	$(PY) -m localdev serve
 
 # The one command that runs everything CI runs: every test on both cores (pytest-xdist), then the
 # one that compares rates measured side by side, alone, adding to the same coverage figures.
 # The static checks and the builds run side by side too: each is mostly one core's work.
-test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) .venv-sam/.installed .venv-checkov/.installed
+test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) .venv-sam/.installed .venv-checkov/.installed
 	$(MAKE) --no-print-directory -j2 lint checks built
 	$(PY) -m pytest -n 2 --dist worksteal -m "not alone" --cov-report=
 	$(PY) -m pytest -m alone --cov-append -q
 
 # The unit tests, for a quick loop while editing (make test runs every tier).
-test-fast: $(VENV)/.installed
+test-fast: $(VENV)/.installed $(TRANSLATOR)
 	$(PY) -m pytest tests/unit --no-cov -n 2 --dist worksteal -q
 
 lint: $(VENV)/.installed
@@ -133,9 +138,12 @@ checks: .venv-sam/.installed .venv-checkov/.installed
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region us-east-1
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
-build: .venv-sam/.installed
-	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build: python3.13 is not installed" >&2; else \
-		$(SAM_BUILD_ENV) $(SAM) build --parallel; fi
+# sam build needs the runtime's exact Python on the PATH (no container here): without it, no build.
+build: .venv-sam/.installed require-python313
+	$(SAM_BUILD_ENV) $(SAM) build --parallel
+
+require-python313:
+	@test -n "$(PYTHON313)" || { echo "python3.13 is not installed: sam build (and so a deploy) cannot run. Install it (pyenv install 3.13) or put it on the PATH." >&2; exit 1; }
 
 # The sam-local layer adds PyJWT. SAM's build cache keys a layer on its source folder only, so this
 # build has build and cache folders of its own: a later deploy build can never reuse its output.
@@ -150,25 +158,29 @@ sam-local: $(VENV)/.installed build-samlocal
 	$(SAM_BUILD_ENV) $(SAM) local start-api --template $(SAMLOCAL_DIR)/build/template.yaml \
 		--env-vars .localdev/sam-env.json --docker-network host
 
-bench: $(VENV)/.installed built
+bench: $(VENV)/.installed built $(TRANSLATOR)
 	$(PY) -m bench
 
-load: $(VENV)/.installed $(RIE) $(NPM_TOOLS)
+load: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR)
 	$(PY) -m bench.load
 
-fuzz: $(VENV)/.installed $(RIE)
+fuzz: $(VENV)/.installed $(RIE) $(TRANSLATOR)
 	FUZZ_EXAMPLES=2000 FUZZ_MAX_SECONDS=900 FUZZ_SEED=$$RANDOM $(PY) -m pytest tests/e2e/test_fuzz.py --no-cov -p no:cacheprovider
 
 openapi: $(VENV)/.installed
 	$(PY) -m localdev openapi > docs/openapi.json
 
+# Each deploy ships what its own build just made, named explicitly: `sam deploy` alone falls back to
+# template.yaml as written (unbuilt code) when there is no .aws-sam/build, or takes a stale one.
+BUILT_TEMPLATE := .aws-sam/build/template.yaml
+
 deploy: build
-	$(SAM_BUILD_ENV) $(SAM) deploy
+	$(SAM_BUILD_ENV) $(SAM) deploy --template-file $(BUILT_TEMPLATE)
 
 # Built with the prod config too ([prod.build.parameters]: no build cache).
-deploy-prod: .venv-sam/.installed
+deploy-prod: .venv-sam/.installed require-python313
 	$(SAM_BUILD_ENV) $(SAM) build --config-env prod
-	$(SAM_BUILD_ENV) $(SAM) deploy --config-env prod
+	$(SAM_BUILD_ENV) $(SAM) deploy --config-env prod --template-file $(BUILT_TEMPLATE)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .coverage htmlcov

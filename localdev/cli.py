@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localdev.dynamodb import (
     DEMO_COURSES,
@@ -25,7 +25,10 @@ from localdev.dynamodb import (
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import import_path, roles_claim
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
-from localdev.template import local_template
+from localdev.template import TEMPLATE_PATH, Template, local_template
+
+if TYPE_CHECKING:
+    from localdev.deployed_api import DeployedApi
 
 COURSE_TYPES = ("self-paced", "structured", "scheduled")
 
@@ -85,6 +88,7 @@ def cmd_dynamodb(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from localdev.authorizer import JwtAuthorizer
+    from localdev.deployed_api import TranslationFailed
     from localdev.functions import EMULATOR_PATH, HOST_LAYER_DIR, built_ready, built_runtime, source_runtime
     from localdev.gateway import LocalHttpApi, make_http_server
     from localdev.lambda_workers import WorkerPool
@@ -95,11 +99,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.built and not built_ready():
         print("the built artifacts are missing: run `make dev-built`, which builds them", file=sys.stderr)
         return 2
-    overrides = _parameter_overrides(args.parameter_overrides)
+    template = local_template(
+        _parameter_overrides(args.parameter_overrides), Path(args.template) if args.template else TEMPLATE_PATH
+    )
+    try:
+        deployed = _deployable(template)
+    except (TranslationFailed, RuleFailed) as refused:
+        print(refused, file=sys.stderr)
+        return 2
     dynamodb = None if args.dynamodb_endpoint else start_dynamodb(args.dynamodb_port)
     endpoint = args.dynamodb_endpoint or dynamodb.endpoint  # type: ignore[union-attr]
     keys = LocalKeys().ensure()
-    template = local_template(overrides)
 
     def log(line: str) -> None:
         print(line, flush=True)
@@ -110,14 +120,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return source_runtime(template, function, endpoint)
 
     pools = {
-        function: WorkerPool(EMULATOR_PATH, runtime(function), args.workers, log)
-        for function in {route.target for route in template.routes()}
+        function: WorkerPool(EMULATOR_PATH, runtime(function), args.workers, log) for function in deployed.functions
     }
     api = LocalHttpApi(
         template,
         JwtAuthorizer.from_environment(keys),
         invoke=lambda function, event, wait: pools[function].invoke(event, wait),
         log=log,
+        deployed=deployed,
     )
     http = make_http_server(api, "127.0.0.1", args.port)
     url = f"http://127.0.0.1:{http.server_address[1]}"
@@ -132,6 +142,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if dynamodb:
         dynamodb.stop()
     return 0
+
+
+class RuleFailed(Exception):
+    """A Rule of the template fails with these parameters: CloudFormation would refuse the deploy."""
+
+
+def _deployable(template: Template) -> DeployedApi:
+    """The API as deployed, unless CloudFormation or SAM would refuse the template with these parameters."""
+    from localdev.deployed_api import deployed_api  # imports the shared code: after main() set the path
+
+    failed = template.failed_rules()
+    if failed:
+        raise RuleFailed("\n".join(f"template rule: {refusal}" for refusal in failed))
+    return deployed_api(template)
 
 
 def _parameter_overrides(text: str) -> dict[str, str]:
@@ -156,7 +180,7 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> s
         """  -d '{"name": "Getting started", "lessons_order": [1, 2]}'"""
     )
     lines = [
-        f"Local API:  {url}  (routes, authorizer and CORS from template.yaml)",
+        f"Local API:  {url}  (routes, authorizers and CORS as `sam deploy` translates template.yaml)",
         f"DynamoDB:   {dynamodb_endpoint}  (in memory: data lasts as long as this process)",
         "Courses:    "
         + ", ".join(f"{course_id} {'deleted' if deleted else kind}" for course_id, _, kind, deleted in DEMO_COURSES),
@@ -208,6 +232,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=4, help="execution environments per function at most")
     serve.add_argument("--built", action="store_true", help="run what `sam build` ships (`make dev-built`)")
     serve.add_argument("--layer-dir", help="with --built: the layer's python/ folder to use instead")
+    serve.add_argument(
+        "--template", help="serve this SAM template instead of template.yaml (code paths stay the project's)"
+    )
     serve.add_argument(
         "--parameter-overrides", default="", help="template parameters, as sam's: 'AdminGroup=admins RolesClaim=groups'"
     )

@@ -128,6 +128,11 @@ def _runtime(
     )
 
 
+def resolver_functions(template: Template) -> list[str]:
+    """The functions that serve the resource through a Powertools resolver (`app`): all but the preflight one."""
+    return [function for function in template.functions() if hasattr(handler_module(function), "app")]
+
+
 def handler_module(logical_id: str) -> ModuleType:
     """The function's handler module, from the source tree, under a name of its own.
 

@@ -1,16 +1,16 @@
-"""A local HTTP API as harsh as API Gateway's: routes, JWT authorizer and CORS from template.yaml.
+"""A local HTTP API as harsh as API Gateway's: routes, each route's JWT authorizer, and CORS, all from
+what `sam deploy` creates (template.yaml translated by aws-sam-translator: localdev/deployed_api.py).
 
 Each request is routed by the same matcher the infrastructure test uses (localdev/routes.py),
 becomes the payload 2.0 event API Gateway would build, and is invoked on a Lambda execution
 environment (localdev/lambda_workers.py). What API Gateway answers itself, it answers here too,
-with the function never invoked. Sources for each behaviour are in ../shared/AWS-FACTS.md; the
-ones AWS does not document exactly are listed as unverified in README.md, next to the deploy steps.
+with the function never invoked. docs/aws-behaviour.md has the source of each behaviour; the ones
+AWS does not document exactly are listed in README.md, "What the first deploy must check".
 """
 
 from __future__ import annotations
 
 import base64
-import fnmatch
 import json
 import time
 import uuid
@@ -22,10 +22,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from localdev.authorizer import AuthorizerRefused, JwtAuthorizer, token_scopes
+from localdev.deployed_api import DeployedApi, deployed_api
 from localdev.lambda_workers import Invocation
 from localdev.loopback_http import LoopbackRequestHandler
 from localdev.routes import RouteMatch, decoded_path, match_route
 from localdev.template import Template
+from sections.cors import is_preflight, lowercase_headers
 
 # API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 REQUEST_LINE_AND_HEADERS_LIMIT = 10_240
@@ -60,16 +62,17 @@ class LocalHttpApi:
         invoke: Invoke,
         log: Callable[[str], None] = print,
         integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS,
+        deployed: DeployedApi | None = None,
     ):
         self.template = template
-        self.routes = template.routes()
-        api = template.http_api()
-        self.cors = template.resolve(api.get("CorsConfiguration") or {})
-        auth = api.get("Auth", {})
-        self.default_authorizer = auth.get("DefaultAuthorizer")
-        sources = auth.get("Authorizers", {}).get(self.default_authorizer, {}).get("IdentitySource", "")
+        deployed = deployed or deployed_api(template)
+        self.routes = deployed.routes
+        self.cors = deployed.cors
+        if deployed.cors_problem:
+            log(f"no CORS configuration, as deployed: {deployed.cors_problem}")
+        auth = template.http_api().get("Auth", {})
+        sources = auth.get("Authorizers", {}).get(auth.get("DefaultAuthorizer"), {}).get("IdentitySource", "")
         self.identity_header = sources.rsplit(".", 1)[-1].lower() if sources else "authorization"
-        self.scopes = template.authorizer_scopes(self.default_authorizer) if self.default_authorizer else []
         self.authorizer = authorizer
         self.invoke = invoke
         self.log = log
@@ -84,12 +87,8 @@ class LocalHttpApi:
         elif len(body) > PAYLOAD_LIMIT:
             response = content_length_exceeded()
         else:
-            lowered = _lowercase_headers(headers)
-            origin = lowered.get("origin")
-            if method == "OPTIONS" and origin and "access-control-request-method" in lowered and self.cors:
-                response = self._preflight(origin, lowered)
-            else:
-                response = self._with_cors(self._route(method, target, headers, lowered, body, request_id), origin)
+            lowered = lowercase_headers(headers)
+            response = self._with_cors(self._route(method, target, headers, lowered, body, request_id), method, lowered)
         response.headers.append(("apigw-requestid", request_id))
         return response
 
@@ -106,17 +105,21 @@ class LocalHttpApi:
         path = decoded_path(split.path)
         matched = match_route(self.routes, method, path)
         if matched is None:
+            # With CORS configured, API Gateway answers a preflight that no route takes itself; a route
+            # that takes it (a $default route, say) gets it instead, authorizer and all (AWS http-api-cors).
+            if self.cors and is_preflight(method, lowered):
+                return HttpResponse(204)
             return gateway_message(404, "Not Found")
         claims = None
-        if self.default_authorizer:
+        if matched.route.authorizer:
             try:
-                claims = self.authorizer.authorize(lowered.get(self.identity_header), self.scopes)
+                claims = self.authorizer.authorize(lowered.get(self.identity_header), matched.route.scopes)
             except AuthorizerRefused as refused:
                 return gateway_message(
                     refused.status, refused.message, [("www-authenticate", refused.www_authenticate)]
                 )
         event = self.event(matched, method, path, split.query, headers, body, claims, request_id)
-        if claims is not None and self.scopes:
+        if claims is not None and matched.route.scopes:
             event["requestContext"]["authorizer"]["jwt"]["scopes"] = token_scopes(claims)
         if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
             return gateway_message(413, "Request Too Long")
@@ -132,39 +135,18 @@ class LocalHttpApi:
             return gateway_message(500, "Internal Server Error")
         return lambda_response(invocation.payload)
 
-    def _preflight(self, origin: str, headers: dict[str, str]) -> HttpResponse:
-        """API Gateway answers preflight itself from the API's CORS configuration; the function never runs."""
-        requested = headers.get("access-control-request-method", "").upper()
-        methods = [m.upper() for m in self.cors.get("AllowMethods", [])]
-        if not (self._origin_allowed(origin) and (requested in methods or "*" in methods)):
-            return HttpResponse(204)
-        return HttpResponse(
-            204,
-            [
-                ("Access-Control-Allow-Origin", origin),
-                ("Access-Control-Allow-Methods", ",".join(methods)),
-                ("Access-Control-Allow-Headers", ",".join(self.cors.get("AllowHeaders", []))),
-                ("Access-Control-Max-Age", str(self.cors.get("MaxAge", 0))),
-                ("Vary", "Origin"),
-            ],
-        )
-
-    def _origin_allowed(self, origin: str) -> bool:
-        """`*`, an exact origin, or a prefix wildcard such as `https://*.example.com` (AWS http-api-cors)."""
-        return any(
-            allowed == "*" or allowed == origin or ("*" in allowed and fnmatch.fnmatchcase(origin, allowed))
-            for allowed in self.cors.get("AllowOrigins", [])
-        )
-
-    def _with_cors(self, response: HttpResponse, origin: str | None) -> HttpResponse:
-        """With a CORS configuration, "API Gateway ignores CORS headers returned from your backend integration"."""
+    def _with_cors(self, response: HttpResponse, method: str, headers: dict[str, str]) -> HttpResponse:
+        """With a CORS configuration, "API Gateway ignores CORS headers returned from your backend
+        integration" and adds the configured ones: a preflight's, or an actual request's (AWS http-api-cors)."""
         if not self.cors:
             return response
         response.headers = [(n, v) for n, v in response.headers if not n.lower().startswith("access-control-")]
-        if origin and self._origin_allowed(origin):
-            response.headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
-            if self.cors.get("ExposeHeaders"):
-                response.headers.append(("Access-Control-Expose-Headers", ",".join(self.cors["ExposeHeaders"])))
+        added = (
+            self.cors.preflight_headers(headers)
+            if is_preflight(method, headers)
+            else self.cors.response_headers(headers.get("origin"))
+        )
+        response.headers += [header for header in added if header not in response.headers]
         return response
 
     @staticmethod
@@ -270,10 +252,6 @@ def _comma_joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     for key, value in pairs:
         joined[key] = f"{joined[key]},{value}" if key in joined else value
     return joined
-
-
-def _lowercase_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers}
 
 
 def make_http_server(api: LocalHttpApi, host: str, port: int) -> ThreadingHTTPServer:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from localdev.functions import CREATE_SECTION_FUNCTION, function_environment, handler_module
+from localdev.functions import CREATE_SECTION_FUNCTION, function_environment, handler_module, resolver_functions
 from localdev.template import local_template
 
 TITLE = "Course API"
@@ -286,7 +286,7 @@ def openapi_document() -> dict[str, Any]:
 
     paths: dict[str, Any] = {}
     document: dict[str, Any] = {}
-    for function in template.functions():  # each function's resolver documents its own routes
+    for function in resolver_functions(template):  # each function's resolver documents its own routes
         document = json.loads(
             handler_module(function).app.get_openapi_json_schema(
                 title=TITLE,

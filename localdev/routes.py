@@ -8,7 +8,7 @@ AWS, "Working with routes for HTTP APIs"
 - the most specific match wins: a full match, then a path variable, then a greedy variable;
   `$default` takes what no other route matches, and nothing matched is 404 {"message":"Not Found"};
 - paths are matched segment by segment and a trailing slash is not ignored (only REST APIs do
-  that; ../shared/AWS-FACTS.md has the sources); the path is percent-decoded first.
+  that; docs/aws-behaviour.md has the sources); the path is percent-decoded first.
 """
 
 from __future__ import annotations
@@ -26,10 +26,16 @@ _LITERAL, _VARIABLE, _GREEDY = 0, 1, 2
 
 @dataclass(frozen=True)
 class Route:
-    """A route of the API: `route_key` is `$default` or `METHOD /path`; `target` names what it invokes."""
+    """A route of the API: `route_key` is `$default` or `METHOD /path`; `target` names what it invokes.
+
+    `authorizer` names the route's JWT authorizer (None: the route has no authorization) and `scopes`
+    the scopes it requires, one of which a token must carry.
+    """
 
     route_key: str
     target: str
+    authorizer: str | None = None
+    scopes: tuple[str, ...] = ()
 
     @property
     def method(self) -> str | None:

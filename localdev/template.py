@@ -1,8 +1,10 @@
-"""Reads template.yaml, the one source of truth for tables, routes, the authorizer and the function's env.
+"""Reads template.yaml, the one source of truth for tables, the authorizer and the functions' settings.
 
 PyYAML needs to be told about CloudFormation's short-form tags (!Ref, !Sub, ...); they load as their
 long form ({"Ref": ...}, {"Fn::Sub": ...}). Values that only exist in AWS resolve to local stand-ins:
 a resource's !Ref is its logical id (the local table is named after it), a parameter is its default.
+The API's routes and CORS are read from SAM's translation instead (localdev/deployed_api.py); the
+function settings here are merged with Globals as SAM merges them.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from localdev.routes import DEFAULT_ROUTE_KEY, Route
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -49,11 +49,13 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 class Template:
     """The parts of template.yaml that local tools need, resolved with local stand-ins."""
 
-    def __init__(self, document: dict[str, Any], overrides: dict[str, str] | None = None):
+    def __init__(self, document: dict[str, Any], overrides: dict[str, str] | None = None, path: Path = TEMPLATE_PATH):
         self.document = document
+        self.path = path
+        self.overrides = dict(overrides or {})
         self.resources: dict[str, Any] = document["Resources"]
         self.parameters = {name: str(spec.get("Default", "")) for name, spec in document.get("Parameters", {}).items()}
-        self.parameters.update(overrides or {})
+        self.parameters.update(self.overrides)
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
@@ -76,6 +78,19 @@ class Template:
             return [self.resolve(item) for item in value]
         return value
 
+    def failed_rules(self) -> list[str]:
+        """The AssertDescription of each Rule that fails with these parameters: CloudFormation refuses such a deploy."""
+        failed = []
+        for rule in self.document.get("Rules", {}).values():
+            if "RuleCondition" in rule and not self._evaluate(rule["RuleCondition"]):
+                continue
+            failed += [
+                " ".join(str(check["AssertDescription"]).split())
+                for check in rule["Assertions"]
+                if not self._evaluate(check["Assert"])
+            ]
+        return failed
+
     def condition(self, name: str) -> bool:
         return bool(self._evaluate(self.document["Conditions"][name]))
 
@@ -93,6 +108,9 @@ class Template:
                 return any(self._evaluate(part) for part in argument)
             if name == "Condition":
                 return self.condition(argument)
+            if name == "Fn::Contains":  # a Rule's: is the value among the list's (a comma-delimited parameter)
+                values, wanted = (self._evaluate(part) for part in argument)
+                return wanted in (values.split(",") if isinstance(values, str) else values)
             return self.resolve(expression)
         return expression
 
@@ -119,22 +137,6 @@ class Template:
             if resource["Type"] == "AWS::Serverless::HttpApi"
         ]
         return properties
-
-    def routes(self) -> list[Route]:
-        """Every HttpApi event of every function; one with neither Path nor Method is the `$default` route."""
-        found = []
-        for name in self.functions():
-            for event in self.resources[name]["Properties"].get("Events", {}).values():
-                if event["Type"] != "HttpApi":
-                    continue
-                properties = event.get("Properties") or {}
-                if "Path" not in properties and "Method" not in properties:
-                    found.append(Route(DEFAULT_ROUTE_KEY, name))
-                else:
-                    method = str(properties.get("Method", "ANY")).upper()
-                    method = "ANY" if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" else method
-                    found.append(Route(f"{method} {properties['Path']}", name))
-        return found
 
     def authorizer_scopes(self, authorizer: str | None = None) -> list[str]:
         """The scopes every route requires with this authorizer (the API's default one), conditions resolved."""
@@ -182,5 +184,6 @@ class Template:
         return self.document.get("Globals", {}).get("Function", {})
 
 
-def local_template(overrides: dict[str, str] | None = None) -> Template:
-    return Template(load_template(), overrides)
+def local_template(overrides: dict[str, str] | None = None, path: Path = TEMPLATE_PATH) -> Template:
+    """The template (template.yaml unless told), its parameters' defaults overlaid with `overrides`."""
+    return Template(load_template(path), overrides, path)

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from localdev.deployed_api import deployed_api
 from localdev.dynamodb import put_course
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import handler_module
@@ -106,7 +107,9 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "request_id"}
 
 def call(event: dict[str, Any], context: Any) -> tuple[int, dict[str, str], Any]:
     """The function API Gateway routes the event to, with the answer split into status, headers and decoded body."""
-    routed = match_route(local_template().routes(), event["requestContext"]["http"]["method"], event["rawPath"])
+    routed = match_route(
+        deployed_api(local_template()).routes, event["requestContext"]["http"]["method"], event["rawPath"]
+    )
     response = handler_module(routed.route.target if routed else FUNCTION).lambda_handler(event, context)
     body = response.get("body")
     return response["statusCode"], response.get("headers", {}), json.loads(body) if body else None

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from localdev.functions import handler_module
+from localdev.functions import handler_module, resolver_functions
 from localdev.routes import ANY_METHOD, DEFAULT_ROUTE_KEY, Route, match_route
 from localdev.template import ROOT, TEMPLATE_PATH, local_template
 from sections.routes import METHODS_BY_PATH
@@ -129,7 +129,7 @@ def test_every_route_has_the_jwt_authorizer(cloudformation):
 def operations_by_function() -> dict[tuple[str, str], str]:
     """(METHOD, documented path) -> the function whose resolver serves it, from each handler's own routes."""
     served = {}
-    for function in local_template().functions():
+    for function in resolver_functions(local_template()):
         for path, item in handler_module(function).app.get_openapi_schema().paths.items():
             for method in ("get", "post", "put", "patch", "delete"):
                 if getattr(item, method) is not None:

@@ -1,7 +1,6 @@
 """The local gateway answers what API Gateway answers itself, with a recording stand-in for the function.
 
-Each behaviour's AWS source is in ../shared/AWS-FACTS.md ("What the gateway itself answers",
-"Limits", "Which bodies arrive as text", "CORS", "Percent-encoding").
+Each behaviour's AWS source is in docs/aws-behaviour.md.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from localdev.authorizer import JwtAuthorizer
 from localdev.gateway import INVOCATION_PAYLOAD_LIMIT, PAYLOAD_LIMIT, LocalHttpApi
 from localdev.keys import LocalKeys
 from localdev.lambda_workers import Invocation
-from localdev.template import local_template
+from localdev.template import ROOT, local_template
 
 SECTION = "/api/v2/course/1/section/"
 STACK_POOL_SCOPES = local_template().authorizer_scopes()
@@ -172,12 +171,67 @@ def test_cors_headers_of_the_function_are_dropped_and_the_gateway_grants_its_own
     assert not [name for name, _ in refused.headers if name.lower().startswith("access-control-")]
 
 
-def test_preflight_honours_origin_wildcards(keys):
-    api, function = gateway(keys, CorsAllowedOrigins="https://*.example.com")
-    preflight = [("Origin", "https://a.example.com"), ("Access-Control-Request-Method", "POST")]
+PREFLIGHT_ANSWER = Invocation(json.dumps({"statusCode": 204, "headers": {}, "body": ""}).encode())
+FIXTURE_TEMPLATE = ROOT / "tests" / "fixtures" / "template-2026-11-27.yaml"
+
+
+def test_preflight_reaches_the_options_route_without_a_token_and_gets_the_configured_headers(keys):
+    api, function = gateway(keys, PREFLIGHT_ANSWER, CorsAllowedOrigins="https://*.example.com,https://b.test")
+    preflight = [("Origin", "https://a.example.com"), ("Access-Control-Request-Method", "PATCH")]
+    for path in (SECTION, SECTION.rstrip("/"), "/api/v2/course/1/", "/api/v2/course/1/section/7/"):
+        response = api.handle("OPTIONS", path, preflight, b"")
+        assert response.status == 204, path
+        headers = headers_of(response)
+        assert headers["access-control-allow-origin"] == "https://a.example.com"
+        assert headers["access-control-allow-methods"] == "GET,POST,PUT,PATCH,DELETE"
+        assert headers["access-control-allow-headers"] == "authorization,content-type,idempotency-key"
+        assert headers["access-control-max-age"] == "600"
+        assert response.body == b""
+    assert {event["routeKey"] for event in function.events} == {"OPTIONS /{proxy+}"}
+    assert all("authorizer" not in event["requestContext"] for event in function.events)
+
+
+def test_a_preflight_from_an_origin_not_allowed_gets_no_cors_headers(keys):
+    api, _ = gateway(keys, PREFLIGHT_ANSWER, CorsAllowedOrigins="https://app.example.com")
+    preflight = [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")]
     response = api.handle("OPTIONS", SECTION, preflight, b"")
     assert response.status == 204
-    assert headers_of(response)["access-control-allow-origin"] == "https://a.example.com"
+    assert not [name for name in headers_of(response) if name.startswith("access-control-")]
+
+
+def test_every_other_method_still_meets_the_authorizer(keys):
+    api, function = gateway(keys)
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        for path in (SECTION, "/api/v2/course/1/section/2/", "/api/v2/course/1/", "/anything"):
+            response = api.handle(method, path, [("Origin", "http://localhost:5173")], b"")
+            assert (response.status, json.loads(response.body)) == (401, {"message": "Unauthorized"}), (method, path)
+    assert function.events == []
+
+
+def test_the_template_before_the_fix_deploys_an_api_whose_preflight_is_401_without_cors_headers(keys):
+    """SAM took its intrinsic AllowOrigins for the whole CORS block, and $default took OPTIONS with its authorizer."""
+    template = local_template(path=FIXTURE_TEMPLATE)
+    logged = []
+    api = LocalHttpApi(
+        template, JwtAuthorizer.from_environment(keys), RecordingFunction(PREFLIGHT_ANSWER), log=logged.append
+    )
+    assert api.cors is None
+    assert logged == [
+        "no CORS configuration, as deployed: x-amazon-apigateway-cors is list, not the object API Gateway requires"
+    ]
+    preflight = [("Origin", "http://localhost:5173"), ("Access-Control-Request-Method", "POST")]
+    response = api.handle("OPTIONS", SECTION, preflight, b"")
+    assert response.status == 401
+    assert not [name for name in headers_of(response) if name.startswith("access-control-")]
+
+
+def test_without_a_route_that_takes_it_api_gateway_answers_the_preflight_itself(keys):
+    api, function = gateway(keys)
+    api.routes = [route for route in api.routes if not route.is_default and route.method != "OPTIONS"]
+    preflight = [("Origin", "http://localhost:5173"), ("Access-Control-Request-Method", "POST")]
+    response = api.handle("OPTIONS", "/elsewhere", preflight, b"")
+    assert response.status == 204
+    assert headers_of(response)["access-control-allow-origin"] == "http://localhost:5173"
     assert function.events == []
 
 
@@ -207,13 +261,15 @@ def test_stack_pool_mode_requires_the_access_token_scope(keys):
     assert function.events[0]["requestContext"]["authorizer"]["jwt"]["scopes"] == STACK_POOL_SCOPES
 
 
-def test_external_issuer_mode_requires_no_scope_unless_one_is_set(keys):
+def test_external_issuer_mode_requires_the_configured_scope(keys):
     external = {"JwtIssuer": "urn:course-api:localdev", "JwtAudience": "course-api-local"}
-    api, _ = gateway(keys, **external)
-    assert api.scopes == []
-    assert send(api, keys.mint(sub="s", groups=["course:1:manager"], roles_claim="cognito:groups")).status == 201
+    assert local_template(external).failed_rules() == [
+        "JwtScope is required with JwtIssuer: the scope your identity provider puts in access tokens for this "
+        "API (every route requires it)."
+    ]
     scoped, _ = gateway(keys, **external, JwtScope="sections:write")
-    assert scoped.scopes == ["sections:write"]
+    assert local_template({**external, "JwtScope": "sections:write"}).failed_rules() == []
+    assert {route.scopes for route in scoped.routes if route.authorizer} == {("sections:write",)}
     assert send(scoped, keys.mint(sub="s", groups=[], roles_claim="g", scopes=["other"])).status == 403
     assert (
         send(

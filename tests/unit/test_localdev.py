@@ -6,6 +6,7 @@ import jwt
 import pytest
 
 from localdev.authorizer import AuthorizerRefused, JwtAuthorizer
+from localdev.deployed_api import deployed_api
 from localdev.gateway import LocalHttpApi
 from localdev.keys import LocalKeys
 from localdev.routes import Route, RouteMatch
@@ -14,13 +15,15 @@ from localdev.template import load_template, local_template
 
 def test_template_routes_function_environment_and_tables():
     template = local_template()
-    assert template.routes() == [
-        Route("POST /api/v2/course/{id}/section", "CreateSectionFunction"),
-        Route("$default", "CreateSectionFunction"),
-        Route("GET /api/v2/course/{id}/{proxy+}", "ReadSectionsFunction"),
-        Route("PUT /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction"),
-        Route("PATCH /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction"),
-        Route("DELETE /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction"),
+    scopes = ("aws.cognito.signin.user.admin",)
+    assert sorted(deployed_api(template).routes, key=lambda route: route.route_key) == [
+        Route("$default", "CreateSectionFunction", "JwtAuthorizer", scopes),
+        Route("DELETE /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
+        Route("GET /api/v2/course/{id}/{proxy+}", "ReadSectionsFunction", "JwtAuthorizer", scopes),
+        Route("OPTIONS /{proxy+}", "PreflightFunction"),
+        Route("PATCH /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
+        Route("POST /api/v2/course/{id}/section", "CreateSectionFunction", "JwtAuthorizer", scopes),
+        Route("PUT /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
     ]
     # The Globals' variables, and a function's own on top of them, as SAM merges them.
     assert "IDEMPOTENCY_TABLE_NAME" not in template.function_environment("ReadSectionsFunction")
@@ -162,7 +165,12 @@ def test_sam_env_sets_only_variables_the_template_declares(capsys, tmp_path, mon
     monkeypatch.setattr("localdev.keys.KEYS_DIR", tmp_path)
     assert main(["sam-env", "--endpoint", "http://127.0.0.1:8000"]) == 0
     environments = json.loads(capsys.readouterr().out)
-    assert set(environments) == {"CreateSectionFunction", "ReadSectionsFunction", "ChangeSectionFunction"}
+    assert set(environments) == {
+        "CreateSectionFunction",
+        "ReadSectionsFunction",
+        "ChangeSectionFunction",
+        "PreflightFunction",
+    }
     for function, environment in environments.items():
         declared = local_template().function_environment(function)
         assert set(environment) <= set(declared), function

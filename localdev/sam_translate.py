@@ -1,6 +1,12 @@
-"""Transforms template.yaml into CloudFormation with aws-sam-translator, the library `sam deploy` uses.
+"""Translates template.yaml into CloudFormation with aws-sam-translator, the library `sam deploy` uses.
 
-Run with .venv-sam's python (the translator pins its own pydantic); prints the CloudFormation JSON.
+Runs on .venv-translator's python (the translator pins its own pydantic), as a script: it imports
+nothing of this project. Prints the CloudFormation JSON.
+
+    python localdev/sam_translate.py TEMPLATE [Name=value ...]
+
+Parameter values go to the translator as CloudFormation hands them to the SAM transform; SAM resolves
+some of them while translating, so what it produces can depend on them.
 """
 
 import json
@@ -12,7 +18,7 @@ from samtranslator.yaml_helper import yaml_parse
 
 
 class ManagedPolicies:
-    """The managed policies SAM attaches for this template; a real loader would ask IAM."""
+    """The managed policies SAM may attach; a real loader would ask IAM. The template attaches none."""
 
     def load(self):
         return {
@@ -22,7 +28,7 @@ class ManagedPolicies:
         }
 
 
-def main(path):
+def main(path, assignments):
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the translator builds ARNs for a region
     with open(path) as handle:
         template = yaml_parse(handle.read())
@@ -32,8 +38,9 @@ def main(path):
             if key in resource.get("Properties", {}):
                 resource["Properties"][key] = f"s3://artifacts-bucket/{name}.zip"
     parameters = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+    parameters.update(assignment.split("=", 1) for assignment in assignments)
     json.dump(transform(template, parameters, ManagedPolicies()), sys.stdout, indent=1, default=str)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])
