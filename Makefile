@@ -143,7 +143,7 @@ build: .venv-sam/.installed require-python313
 	$(SAM_BUILD_ENV) $(SAM) build --parallel
 
 require-python313:
-	@test -n "$(PYTHON313)" || { echo "python3.13 is not installed: sam build (and so a deploy) cannot run. Install it (pyenv install 3.13) or put it on the PATH." >&2; exit 1; }
+	@test -n "$(PYTHON313)" || { echo "python3.13 is not installed: without the Lambda runtime's Python nothing can be built, so nothing is deployed. Install it (pyenv install 3.13.0) or put python3.13 on the PATH." >&2; exit 1; }
 
 # The sam-local layer adds PyJWT. SAM's build cache keys a layer on its source folder only, so this
 # build has build and cache folders of its own: a later deploy build can never reuse its output.

@@ -73,3 +73,27 @@ def test_deploy_prod_builds_with_the_prod_config():
     build_lines = [line for line in plan.splitlines() if " build" in line and "sam" in line]
     assert build_lines and all("--config-env prod" in line for line in build_lines), plan
     assert any("deploy --config-env prod" in line for line in plan.splitlines()), plan
+
+
+@pytest.mark.parametrize("target", ["deploy", "deploy-prod", "build"])
+def test_deploys_refuse_to_run_without_the_python_that_builds(target):
+    """Without python3.13 there is no build; `sam deploy` would then ship template.yaml's unbuilt code or a stale build."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", target, "PYTHON313="], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "python3.13 is not installed" in result.stderr
+    assert "nothing is deployed" in result.stderr
+    assert "sam deploy" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("target", "config"), [("deploy", ""), ("deploy-prod", " --config-env prod")])
+def test_each_deploy_ships_the_template_its_own_build_just_wrote(target, config):
+    plan = subprocess.run(
+        ["make", "-n", "--no-print-directory", target], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    sam_lines = [line for line in plan if ".venv-sam/bin/sam " in line]
+    assert [line.split(".venv-sam/bin/sam ", 1)[1] for line in sam_lines][-2:] == [
+        f"build{config or ' --parallel'}",
+        f"deploy{config} --template-file .aws-sam/build/template.yaml",
+    ]

@@ -5,33 +5,25 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from localdev.deployed_api import DeployedApi, deployed_api, translate
 from localdev.functions import handler_module, resolver_functions
-from localdev.routes import ANY_METHOD, DEFAULT_ROUTE_KEY, Route, match_route
-from localdev.template import ROOT, TEMPLATE_PATH, local_template
+from localdev.routes import Route, match_route
+from localdev.template import ROOT, TEMPLATE_PATH, Template, local_template
+from sections.cors import CorsConfiguration
 from sections.routes import METHODS_BY_PATH
 
-SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
+FIXTURE_TEMPLATE = ROOT / "tests" / "fixtures" / "template-2026-11-27.yaml"
 
 pytestmark = pytest.mark.infrastructure
 
 
 @pytest.fixture(scope="module")
 def cloudformation() -> dict[str, Any]:
-    if not SAM_PYTHON.exists():
-        pytest.fail("aws-sam-translator lives in .venv-sam: run `make test` (or `make .venv-sam/.installed`)")
-    result = subprocess.run(
-        [str(SAM_PYTHON), str(Path(__file__).with_name("translate.py")), str(TEMPLATE_PATH)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    return translate(TEMPLATE_PATH, {})
 
 
 def resources_of(cloudformation: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -59,6 +51,8 @@ EXPECTED_GRANTS = {
         ("dynamodb:DeleteItem", IDEMPOTENCY),
     },
     "ReadSectionsFunction": {("dynamodb:GetItem", COURSES), ("dynamodb:Query", COURSES)},
+    # It answers CORS preflight without a token: it may write its logs and traces, nothing else.
+    "PreflightFunction": set(),
     "ChangeSectionFunction": {
         ("dynamodb:GetItem", COURSES),
         ("dynamodb:UpdateItem", COURSES),
@@ -93,36 +87,26 @@ def test_each_function_role_grants_exactly_the_calls_the_function_makes(cloudfor
             assert not any(action.endswith("*") for action in actions)
 
 
-def deployed_routes(cloudformation: dict[str, Any]) -> list[tuple[Route, dict[str, Any]]]:
-    """The API's routes as API Gateway imports the translated OpenAPI body, each with its operation."""
+def api_body(cloudformation: dict[str, Any]) -> dict[str, Any]:
     (api,) = resources_of(cloudformation, "AWS::ApiGatewayV2::Api").values()
-    routes = []
-    for path, methods in api["Properties"]["Body"]["paths"].items():
-        for method, operation in methods.items():
-            if method == "parameters":
-                continue
-            uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            target = re.search(r"\$\{(\w+)\.Arn\}", uri).group(1)
-            method_name = ANY_METHOD if method == "x-amazon-apigateway-any-method" else method.upper()
-            key = DEFAULT_ROUTE_KEY if path == DEFAULT_ROUTE_KEY else f"{method_name} {path}"
-            routes.append((Route(key, target), operation))
-    return routes
+    return api["Properties"]["Body"]
 
 
-def jwt_schemes(cloudformation: dict[str, Any]) -> set[str]:
-    (api,) = resources_of(cloudformation, "AWS::ApiGatewayV2::Api").values()
-    schemes = api["Properties"]["Body"]["components"]["securitySchemes"]
-    return {name for name, scheme in schemes.items() if scheme["x-amazon-apigateway-authorizer"]["type"] == "jwt"}
+@pytest.fixture(scope="module")
+def api() -> DeployedApi:
+    """The routes as API Gateway imports the translated body (localdev/deployed_api.py, which the local gateway uses)."""
+    return deployed_api(local_template())
 
 
-def test_every_route_has_the_jwt_authorizer(cloudformation):
-    routes = deployed_routes(cloudformation)
-    assert routes, "the API has routes"
-    for route, operation in routes:
+PREFLIGHT_ROUTE = Route("OPTIONS /{proxy+}", "PreflightFunction")
+
+
+def test_every_route_but_the_preflight_one_has_the_jwt_authorizer(cloudformation, api):
+    assert api.routes, "the API has routes"
+    for route in api.routes:
         assert route.is_default or not route.path.endswith("/"), "API Gateway rejects routes that end in a slash"
-        assert any(set(requirement) & jwt_schemes(cloudformation) for requirement in operation.get("security", [])), (
-            route
-        )
+        assert route == PREFLIGHT_ROUTE or route.authorizer == "JwtAuthorizer", route
+    assert PREFLIGHT_ROUTE in api.routes
     assert not resources_of(cloudformation, "AWS::ApiGatewayV2::Route"), "no route outside the authorized body"
 
 
@@ -147,31 +131,31 @@ def test_the_functions_serve_exactly_the_route_table_every_function_answers_405_
 
 
 @pytest.mark.parametrize("trailing_slash", [True, False], ids=["slash", "no-slash"])
-def test_every_operation_reaches_its_function_behind_the_authorizer_in_both_url_forms(cloudformation, trailing_slash):
+def test_every_operation_reaches_its_function_behind_the_authorizer_in_both_url_forms(api, trailing_slash):
     """Routed by localdev/routes.py, the matcher the local gateway and the fuzz run use."""
-    routes = dict(deployed_routes(cloudformation))
     for (method, path), function in operations_by_function().items():
         concrete = path.replace("{id}", "1").replace("{section_id}", "2")
         concrete = concrete if trailing_slash else concrete.rstrip("/")
-        matched = match_route(routes, method, concrete)
+        matched = match_route(api.routes, method, concrete)
         assert matched is not None, f"API Gateway would answer 404 for {method} {concrete}"
         assert matched.route.target == function, (method, concrete)
-        security = routes[matched.route]["security"]
-        assert any(set(requirement) & jwt_schemes(cloudformation) for requirement in security)
+        assert matched.route.authorizer == "JwtAuthorizer", (method, concrete)
+        # A browser's preflight for the same URL never meets the authorizer, and touches no data.
+        preflight = match_route(api.routes, "OPTIONS", concrete)
+        assert preflight is not None and preflight.route == PREFLIGHT_ROUTE, concrete
 
 
-def test_other_paths_reach_the_function_only_through_a_catch_all(cloudformation):
+def test_other_paths_reach_the_function_only_through_a_catch_all(api):
     """Without a catch-all, API Gateway's own 404; with one, the function's 404 problem (tests/unit/test_create_section.py)."""
-    routes = [route for route, _ in deployed_routes(cloudformation)]
-    matched = match_route(routes, "GET", "/api/v2/course/1/section/x/y")
-    catch_all = [route for route in routes if route.is_default or (route.path or "").endswith("+}")]
+    matched = match_route(api.routes, "GET", "/api/v2/course/1/section/x/y")
+    catch_all = [route for route in api.routes if route.is_default or (route.path or "").endswith("+}")]
     if catch_all:
         assert matched is not None and matched.route in catch_all
     else:
         assert matched is None
 
 
-def test_each_function_may_be_invoked_by_each_of_its_routes(cloudformation):
+def test_each_function_may_be_invoked_by_each_of_its_routes(cloudformation, api):
     """A route's invocation carries SourceArn `{api}/{stage}/{METHOD}/{path}`; some permission of the route's function must match it."""
     patterns: dict[str, list[str]] = {}
     for permission in resources_of(cloudformation, "AWS::Lambda::Permission").values():
@@ -181,7 +165,7 @@ def test_each_function_may_be_invoked_by_each_of_its_routes(cloudformation):
         assert variables["__Stage__"] == "*"
         pattern = source.split("${__ApiId__}/", 1)[1].replace("${__Stage__}", "*")
         patterns.setdefault(properties["FunctionName"]["Ref"], []).append(pattern)
-    for route, _ in deployed_routes(cloudformation):
+    for route in api.routes:
         invoked = (
             "$default/ANY/anything"
             if route.is_default
@@ -218,7 +202,8 @@ def test_function_runtime_tracing_timeout_environment_and_layers(cloudformation,
     # Only the create uses Idempotency-Key records.
     assert ("IDEMPOTENCY_TABLE_NAME" in properties["Environment"]["Variables"]) == (function == "CreateSectionFunction")
     layers = resources_of(cloudformation, "AWS::Lambda::LayerVersion")
-    assert sorted(layer["Ref"] for layer in properties["Layers"]) == sorted(layers)
+    expected = [name for name in sorted(layers) if function != "PreflightFunction" or name.startswith("SharedCode")]
+    assert sorted(layer["Ref"] for layer in properties["Layers"]) == expected
     assert all(layer["Properties"]["CompatibleArchitectures"] == ["arm64"] for layer in layers.values())
 
 
@@ -304,16 +289,78 @@ def test_alarms_notify_a_topic_cloudwatch_can_publish_to(cloudformation):
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
-def test_every_route_requires_the_access_token_scope_with_the_stack_pool(cloudformation):
-    """Cognito ID tokens carry no scope; requiring aws.cognito.signin.user.admin admits access tokens only."""
-    (scheme,) = jwt_schemes(cloudformation)
-    for route, operation in deployed_routes(cloudformation):
-        (requirement,) = [requirement[scheme] for requirement in operation["security"] if scheme in requirement]
-        (scope,) = requirement
-        condition, stack_pool_scope, external_scope = scope["Fn::If"]
-        assert (condition, stack_pool_scope) == ("CreateUserPool", "aws.cognito.signin.user.admin"), route
-        assert external_scope == {"Fn::If": ["HasJwtScope", {"Ref": "JwtScope"}, {"Ref": "AWS::NoValue"}]}
-    assert cloudformation["Parameters"]["JwtScope"]["Default"] == ""
+def test_every_authorized_route_requires_one_scope_and_no_novalue_sits_in_the_body(cloudformation):
+    """Cognito ID tokens carry no scope: requiring aws.cognito.signin.user.admin admits access tokens only.
+    With an external issuer the scope is JwtScope, which a Rule makes required: no AWS page says
+    CloudFormation drops an AWS::NoValue list element inside an API's Body, so none may be there."""
+    body = api_body(cloudformation)
+    for operations in body["paths"].values():
+        for operation in operations.values():
+            for requirement in operation.get("security", []):
+                if "JwtAuthorizer" in requirement:
+                    assert requirement["JwtAuthorizer"] == [
+                        {"Fn::If": ["CreateUserPool", "aws.cognito.signin.user.admin", {"Ref": "JwtScope"}]}
+                    ]
+    assert "AWS::NoValue" not in json.dumps(body)
+    rule = cloudformation["Rules"]["ScopeGoesWithIssuer"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "JwtIssuer"}, ""]}]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "JwtScope"}, ""]}]}
+
+
+def cors_problems(cloudformation: dict[str, Any], origins: str) -> list[str]:
+    """What stops API Gateway from applying the CORS configuration the template means, deployed with these origins.
+
+    x-amazon-apigateway-cors is an object whose allow*/expose* members are arrays of strings and maxAge
+    an integer (AWS, "x-amazon-apigateway-cors object":
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/openapi-extensions-cors-configuration.html).
+    """
+    resolved = Template(cloudformation, {"CorsAllowedOrigins": origins}).resolve(
+        api_body(cloudformation).get("x-amazon-apigateway-cors")
+    )
+    if not isinstance(resolved, dict):
+        return [f"x-amazon-apigateway-cors resolves to {resolved!r}, not an object"]
+    expected = {
+        "allowOrigins": origins.split(","),
+        "allowMethods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        "allowHeaders": ["authorization", "content-type", "idempotency-key"],
+        "exposeHeaders": ["location", "retry-after"],
+        "maxAge": 600,
+    }
+    return [
+        f"{name} is {resolved.get(name)!r}, not {value!r}"
+        for name, value in expected.items()
+        if resolved.get(name) != value
+    ]
+
+
+ORIGINS = ["http://localhost:5173", "https://app.example.com,https://admin.example.com", "https://*.example.com"]
+
+
+@pytest.mark.parametrize("origins", ORIGINS)
+def test_the_deployed_api_carries_the_whole_cors_configuration(cloudformation, origins):
+    assert cors_problems(cloudformation, origins) == []
+
+
+@pytest.mark.parametrize("origins", ORIGINS)
+def test_the_template_before_the_fix_lost_its_cors_configuration_in_translation(origins):
+    """The check above, on a copy of the template as it was: SAM took the intrinsic AllowOrigins for the whole block."""
+    problems = cors_problems(translate(FIXTURE_TEMPLATE, {"CorsAllowedOrigins": origins}), origins)
+    assert problems == [f"x-amazon-apigateway-cors resolves to {origins.split(',')!r}, not an object"]
+
+
+def test_the_preflight_function_answers_with_the_api_cors_configuration_and_touches_no_data(cloudformation):
+    function = cloudformation["Resources"]["PreflightFunction"]["Properties"]
+    environment = Template(cloudformation, {"CorsAllowedOrigins": "https://a.test,https://b.test"}).resolve(
+        function["Environment"]["Variables"]
+    )
+    resolved = Template(cloudformation, {"CorsAllowedOrigins": "https://a.test,https://b.test"}).resolve(
+        api_body(cloudformation)["x-amazon-apigateway-cors"]
+    )
+    configured = CorsConfiguration.from_openapi(resolved)
+    assert CorsConfiguration.from_env(environment) == CorsConfiguration(
+        configured.allow_origins, configured.allow_methods, configured.allow_headers, max_age=configured.max_age
+    )
+    assert [layer["Ref"].startswith("SharedCodeLayer") for layer in function["Layers"]] == [True]
 
 
 def test_rules_refuse_silent_misconfigurations(cloudformation):

@@ -170,7 +170,7 @@ def test_replace_sets_every_field_and_resets_the_omitted_ones(dynamodb, lambda_c
     ("body", "fields"),
     [
         ({"dripped_at": "2025-03-01T10:00:00Z"}, ["name"]),
-        ({"name": "x", "colour": "red"}, ["colour"]),
+        ({"name": "", "colour": "red"}, ["name"]),
         ({"name": "", "drip_delay": -1, "lessons_order": [1, 1]}, ["name", "drip_delay", "lessons_order"]),
         ({"name": None}, ["name"]),
     ],
@@ -319,3 +319,32 @@ def test_a_path_under_the_course_that_is_not_ours_is_404(dynamodb, lambda_contex
     status, headers, body = call(event, lambda_context)
     assert_problem(status, headers, body, 404)
     assert body["type"] == "urn:course-api:problem:not-found"
+
+
+EDITOR_EXTRAS = {"type": "lesson", "created_by": "mallory", "section_seq": 99, "deleted": True, "id": 42}
+
+
+def test_the_editors_bodies_are_accepted_and_their_unknown_fields_change_nothing(dynamodb, lambda_context):
+    """The platform's course editor sends {name, type}; fields a section does not have are never stored."""
+    created = create(lambda_context, {"name": "Added in the editor", **EDITOR_EXTRAS})
+    assert created == {"id": 1, "name": "Added in the editor", "dripped_at": None, "drip_delay": 0, "lessons_order": []}
+    status, _, renamed = request(lambda_context, "PATCH", section=1, body={"name": "Renamed", **EDITOR_EXTRAS})
+    assert (status, renamed["name"], renamed["id"]) == (200, "Renamed", 1)
+    status, _, replaced = request(lambda_context, "PUT", section=1, body={"name": "Replaced", **EDITOR_EXTRAS})
+    assert (status, replaced) == (
+        200,
+        {"id": 1, "name": "Replaced", "dripped_at": None, "drip_delay": 0, "lessons_order": []},
+    )
+    (item,) = section_items(dynamodb)
+    assert not {"type", "section_seq", "deleted", "id"} & set(item)
+    assert item["created_by"] == {"S": "user-123"} and item["updated_by"] == {"S": "user-123"}
+    course = dynamodb.get_item(TableName=COURSES_TABLE, Key={"course_id": {"N": "1"}, "sk": {"S": COURSE_SK}})["Item"]
+    assert course["section_seq"] == {"N": "1"} and course.get("deleted", {"BOOL": False}) == {"BOOL": False}
+    assert request(lambda_context, "GET")[2] == [replaced]
+
+
+def test_dripped_at_takes_what_javascripts_to_iso_string_produces(dynamodb, lambda_context):
+    create(lambda_context)
+    status, _, patched = request(lambda_context, "PATCH", section=1, body={"dripped_at": "2027-01-15T09:30:00.000Z"})
+    assert (status, patched["dripped_at"]) == (200, "2027-01-15T09:30:00Z")
+    assert section_items(dynamodb)[0]["dripped_at"] == {"S": "2027-01-15T09:30:00Z"}

@@ -1,4 +1,9 @@
-"""The Course Section as clients send it: a whole one (create, replace) or some of its fields (patch)."""
+"""The Course Section as clients send it: a whole one (create, replace) or some of its fields (patch).
+
+A field the Course Section does not have is ignored, never stored, as the platform itself does (its
+Django REST framework serializers drop unknown fields): the platform's course editor sends
+`{"name": ..., "type": "lesson"}`. The known fields keep their strict rules; `id` is read-only.
+"""
 
 from __future__ import annotations
 
@@ -84,9 +89,10 @@ ReadOnlyId = Annotated[Any, Field(exclude=True, json_schema_extra={"readOnly": T
 
 
 class SectionRequest(BaseModel):
-    """A whole Course Section: the body of a create (POST) and of a replace (PUT). Omitted fields take their defaults."""
+    """A whole Course Section: the body of a create (POST) and of a replace (PUT). Omitted fields take their
+    defaults; fields a Course Section does not have are ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     name: SectionName
     dripped_at: DrippedAt = None
@@ -96,13 +102,14 @@ class SectionRequest(BaseModel):
 
 
 class SectionChanges(BaseModel):
-    """The body of a patch: any subset of the writable fields, each with SectionRequest's rules; `{}` changes nothing.
+    """The body of a patch: any subset of the writable fields, each with SectionRequest's rules; `{}` changes
+    nothing, and fields a Course Section does not have are ignored.
 
     An omitted field stays None without being validated (pydantic does not validate defaults); a
     field sent as null is validated, so null is refused wherever create refuses it.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     name: SectionName = None  # type: ignore[assignment]
     dripped_at: DrippedAt = None

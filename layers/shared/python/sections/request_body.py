@@ -49,7 +49,7 @@ def parse_section_body(
     try:
         if media_type == JSON_MEDIA_TYPE:
             return model.model_validate_json(raw, strict=True)
-        return model.model_validate(_form_fields(raw) if raw.strip() else {})
+        return model.model_validate(_form_fields(raw, model) if raw.strip() else {})
     except ValidationError as error:
         raise _invalid_request(error) from None
 
@@ -84,7 +84,7 @@ def _media_type(content_type: str | None) -> str:
     return media_type
 
 
-def _form_fields(raw: bytes) -> dict[str, object]:
+def _form_fields(raw: bytes, model: type[BaseModel]) -> dict[str, object]:
     try:
         pairs = parse_qsl(
             raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=_MAX_FORM_FIELDS
@@ -96,7 +96,8 @@ def _form_fields(raw: bytes) -> dict[str, object]:
         ) from None
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:
-        grouped.setdefault(key, []).append(value)
+        if key in model.model_fields:  # unknown fields are ignored, as in JSON bodies
+            grouped.setdefault(key, []).append(value)
 
     fields: dict[str, object] = {}
     repeated: list[FieldError] = []
@@ -128,9 +129,7 @@ def _field_error(detail: dict) -> FieldError:  # type: ignore[type-arg]
     for part in location:
         name = f"{name}[{part}]" if isinstance(part, int) else (part if name == "body" else f"{name}.{part}")
     kind = detail["type"]
-    if kind == "extra_forbidden":
-        message = "unknown field"
-    elif kind == "missing":
+    if kind == "missing":
         message = "field required"
     elif kind == "model_type":
         message = "must be a JSON object"

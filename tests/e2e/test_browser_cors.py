@@ -1,0 +1,124 @@
+"""A real browser on another origin calls the local API, which routes and applies CORS as `sam deploy` would.
+
+Debian's chromium, driven by Playwright (pinned; its own browser download is not used). The page is
+served from a second loopback port, a different origin, so every call with a bearer token is preceded
+by a CORS preflight without one (https://fetch.spec.whatwg.org/#cors-preflight-fetch). The published
+client under node sends no preflight, so only a browser shows whether one passes.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import mint, serve
+
+pytestmark = pytest.mark.e2e
+
+PAGE_DIR = Path(__file__).parent / "browser"
+FIXTURE_TEMPLATE = Path(__file__).parents[1] / "fixtures" / "template-2026-11-27.yaml"
+# As the environment notes say: without these, chromium reaches for the network at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SECTIONS = "/api/v2/course/1/section/"
+
+
+@contextmanager
+def page_origin() -> Iterator[str]:
+    """The page, served from its own loopback port: another origin than the API's."""
+    handler = functools.partial(_QuietHandler, directory=str(PAGE_DIR))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+def browse(origin: str, api: str, steps: list[list[Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The page's results for the steps, and what the browser's console said (its CORS verdicts)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("chromium is not installed: `make test` installs Debian's package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            console: list[str] = []
+            page.on("console", lambda message: console.append(message.text))
+            page.goto(f"{origin}/page.html")
+            results = page.evaluate("([api, token, steps]) => run(api, token, steps)", [api, mint_manager(), steps])
+        finally:
+            browser.close()
+    return results, console
+
+
+def mint_manager() -> str:
+    return mint("--sub", "browser-user", "--group", "course:1:manager")
+
+
+@contextmanager
+def api_for(origin: str, *arguments: str) -> Iterator[str]:
+    with serve("--dynamodb-port", "0", "--parameter-overrides", f"CorsAllowedOrigins={origin}", *arguments) as server:
+        yield server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
+
+
+def test_a_browser_on_an_allowed_origin_creates_lists_patches_and_deletes_a_section():
+    with page_origin() as origin, api_for(origin) as api:
+        results, console = browse(
+            origin,
+            api,
+            [
+                ["POST", SECTIONS, {"name": "From a browser", "type": "lesson"}],
+                ["GET", SECTIONS.rstrip("/"), None],
+                ["PATCH", f"{SECTIONS}1/", {"name": "Renamed in a browser"}],
+                ["GET", f"{SECTIONS}1", None],
+                ["DELETE", f"{SECTIONS}1", None],
+                ["GET", SECTIONS, None],
+            ],
+        )
+    assert [result.get("error") for result in results] == [None] * 6, console
+    created, listed, patched, read, deleted, listed_after = results
+    assert created["status"] == 201
+    assert created["body"]["name"] == "From a browser"
+    assert created["location"] == f"{SECTIONS}1/", "Location is readable: it is an exposed header"
+    assert [section["name"] for section in listed["body"]] == ["From a browser"]
+    assert (patched["status"], patched["body"]["name"]) == (200, "Renamed in a browser")
+    assert (read["status"], read["body"]["name"]) == (200, "Renamed in a browser")
+    assert (deleted["status"], deleted["body"]) == (204, None)
+    assert (listed_after["status"], listed_after["body"]) == (200, [])
+    assert not [line for line in console if "CORS" in line], console
+
+
+def test_the_template_before_the_fix_lets_no_browser_call_the_api():
+    """Served as SAM translated the template on 2026-11-27: the browser refuses every call, and says why."""
+    with page_origin() as origin, api_for(origin, "--template", str(FIXTURE_TEMPLATE)) as api:
+        results, console = browse(origin, api, [["POST", SECTIONS, {"name": "Never created"}], ["GET", SECTIONS, None]])
+    assert [result.get("error") for result in results] == ["TypeError: Failed to fetch"] * 2
+    refusals = [line for line in console if "blocked by CORS policy" in line]
+    assert len(refusals) == 2, console
+    assert all(f"from origin '{origin}'" in line for line in refusals)
+    assert all("Response to preflight request doesn't pass access control check" in line for line in refusals), console
