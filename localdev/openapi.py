@@ -40,6 +40,18 @@ class ProblemDetails(BaseModel):
     errors: list[FieldProblem] | None = Field(
         default=None, description="Validation errors only: every bad field at once."
     )
+    sections_order: list[int] | None = Field(
+        default=None,
+        description="`sections-order-mismatch` only: the course's current order, to refresh a stale view from.",
+    )
+
+
+class CourseSectionsOrder(BaseModel):
+    """The answer of a reorder: the course's id and its order as now chosen."""
+
+    model_config = ConfigDict(extra="forbid", title="CourseSectionsOrder")
+    id: int = Field(description="The course id.")
+    sections_order: list[int] = Field(description="Every section id of the course, in the chosen order.")
 
 
 class GatewayMessage(BaseModel):
@@ -215,6 +227,24 @@ def _operations() -> dict[str, dict[str, Any]]:
                 **_errors(body=False, section=True),
             },
         },
+        "patchCourse": {
+            "parameters": ["id"],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseChanges"}}},
+            },
+            "responses": {
+                "200": {
+                    "description": "The order is chosen: the list returns the sections in it from now on.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseSectionsOrder"}}},
+                },
+                **_errors(body=True),
+                "409": _problem(
+                    "`sections_order` does not name exactly the course's current sections "
+                    "(`sections-order-mismatch`); the problem's `sections_order` is the current order."
+                ),
+            },
+        },
     }
 
 
@@ -259,15 +289,20 @@ def _form_schema(schema: dict[str, Any], title: str) -> dict[str, Any]:
 
 
 def _components() -> dict[str, Any]:
-    from sections.models import SectionChanges, SectionRequest
+    from sections.models import CourseChanges, SectionChanges, SectionRequest
     from sections.section import Section
 
     components: dict[str, Any] = {}
     for model in (SectionRequest, SectionChanges):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(schema.pop("$defs", {}))
+        if model is SectionChanges:  # a field absent from a patch has no default: it is left as it is
+            for field in schema["properties"].values():
+                field.pop("default", None)
         components[model.__name__] = schema
         components[f"{model.__name__}Form"] = _form_schema(schema, f"{model.__name__}Form")
+    components["CourseChanges"] = CourseChanges.model_json_schema(ref_template="#/components/schemas/{model}")
+    components["CourseSectionsOrder"] = CourseSectionsOrder.model_json_schema()
     components["Section"] = TypeAdapter(Section).json_schema(mode="serialization")
     components["Section"]["required"] = list(components["Section"]["properties"])
     components["Section"]["additionalProperties"] = False

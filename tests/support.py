@@ -50,6 +50,7 @@ def make_event(
     base64_body: bool = False,
     method: str = "POST",
     section: str | None = None,
+    course_path: bool = False,
 ) -> dict[str, Any]:
     """A v2 event built from tests/events/create_section.json, as API Gateway would send it.
 
@@ -59,13 +60,18 @@ def make_event(
     """
     event = copy.deepcopy(load_event())
     path = f"/api/v2/course/{course}/section/" + (f"{section}/" if section is not None else "")
+    path = f"/api/v2/course/{course}/" if course_path else path
     path = path if trailing_slash else path.rstrip("/")
     event["rawPath"] = path
     event["requestContext"]["http"]["path"] = path
     event["requestContext"]["http"]["method"] = method
     if method != "POST":
         event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} /api/v2/course/{{id}}/{{proxy+}}"
-        event["pathParameters"] = {"id": course, "proxy": path.split(f"/course/{course}/", 1)[1]}
+        event["pathParameters"] = (
+            {"proxy": path.split("/course/", 1)[1]}
+            if course_path
+            else {"id": course, "proxy": path.split(f"/course/{course}/", 1)[1]}
+        )
     elif not trailing_slash:
         event["routeKey"] = event["requestContext"]["routeKey"] = "POST /api/v2/course/{id}/section"
         event["pathParameters"] = {"id": course}

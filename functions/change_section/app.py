@@ -1,7 +1,8 @@
-"""Replace, patch and delete a Course Section: PUT, PATCH and DELETE /api/v2/course/{id}/section/{section_id}/.
+"""Replace, patch and delete a Course Section: PUT, PATCH and DELETE /api/v2/course/{id}/section/{section_id}/;
+and choose the order of a course's sections: PATCH /api/v2/course/{id}/ with `sections_order`.
 
-All three are idempotent by nature (no Idempotency-Key): a repeated replace or patch sets the same
-values, and a repeated delete finds the section gone (docs/api.md).
+All four are idempotent by nature (no Idempotency-Key): a repeated replace, patch or reorder sets the
+same values, and a repeated delete finds the section gone (docs/api.md).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ with init_phase():
     from sections.authorization import parse_path_id
     from sections.contention import RetryBudget
     from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
-    from sections.models import SectionChanges
+    from sections.models import CourseChanges, SectionChanges
     from sections.observability import metrics
     from sections.request_body import parse_event_body
     from sections.resolver import Response
-    from sections.routes import SECTION_PATH, TAGS
+    from sections.routes import COURSE_PATH, SECTION_PATH, TAGS
 
 
 app = new_app()
@@ -84,6 +85,28 @@ def delete_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
     )
     metrics.add_metric(name="SectionDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, body="")
+
+
+@route(
+    app,
+    "PATCH",
+    COURSE_PATH,
+    operation_id="patchCourse",
+    summary="Choose the order of a course's sections",
+    description=(
+        "Sets course `id`'s `sections_order`: the ids of all its sections, each once, in the order the "
+        "list returns them from then on. Only `sections_order` is served here; any other Course field "
+        "is refused by name. A list that does not name exactly the current sections is 409, with the "
+        "current order in the problem's `sections_order`."
+    ),
+    tags=TAGS,
+)
+def reorder_sections(id: str) -> Response[str]:  # noqa: A002
+    deps, caller, course_id = course_of_caller(app, id)
+    order = parse_event_body(app.current_event, CourseChanges).sections_order
+    chosen = deps.sections.reorder(course_id, order, caller.sub, RetryBudget.for_invocation(app.lambda_context))
+    metrics.add_metric(name="SectionsReordered", unit=MetricUnit.Count, value=1)
+    return json_response(200, {"id": course_id, "sections_order": chosen})
 
 
 lambda_handler = lambda_entry(app)

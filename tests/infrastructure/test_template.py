@@ -57,6 +57,10 @@ EXPECTED_GRANTS = {
         ("dynamodb:GetItem", COURSES),
         ("dynamodb:UpdateItem", COURSES),
         ("dynamodb:DeleteItem", COURSES),
+        # The reorder reads the course's sections, then checks the course item and puts the order.
+        ("dynamodb:Query", COURSES),
+        ("dynamodb:ConditionCheckItem", COURSES),
+        ("dynamodb:PutItem", COURSES),
     },
 }
 

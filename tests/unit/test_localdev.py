@@ -22,6 +22,7 @@ def test_template_routes_function_environment_and_tables():
         Route("GET /api/v2/course/{id}/{proxy+}", "ReadSectionsFunction", "JwtAuthorizer", scopes),
         Route("OPTIONS /{proxy+}", "PreflightFunction"),
         Route("PATCH /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
+        Route("PATCH /api/v2/course/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
         Route("POST /api/v2/course/{id}/section", "CreateSectionFunction", "JwtAuthorizer", scopes),
         Route("PUT /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
     ]

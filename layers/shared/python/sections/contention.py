@@ -79,5 +79,13 @@ def error_code(error: ClientError) -> str:
 
 
 def is_write_conflict(error: ClientError) -> bool:
-    """A write met an item that another writer's transaction holds: the same request may succeed once it commits."""
+    """A write met an item that another writer's transaction holds: the same request may succeed once it commits.
+
+    A plain write gets TransactionConflictException; a transaction is cancelled, with the reason
+    TransactionConflict for the item (AWS, "Transaction conflict handling in DynamoDB").
+    """
+    if error_code(error) == "TransactionCanceledException":
+        return any(
+            reason.get("Code") == "TransactionConflict" for reason in error.response.get("CancellationReasons") or []
+        )
     return error_code(error) == CONFLICT

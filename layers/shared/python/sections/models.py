@@ -61,10 +61,13 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-def _reject_duplicates(values: list[int]) -> list[int]:
-    if len(set(values)) != len(values):
-        raise ValueError("must not contain duplicate lesson ids")
-    return values
+def _no_duplicates(kind: str) -> AfterValidator:
+    def reject(values: list[int]) -> list[int]:
+        if len(set(values)) != len(values):
+            raise ValueError(f"must not contain duplicate {kind} ids")
+        return values
+
+    return AfterValidator(reject)
 
 
 SectionName = Annotated[
@@ -79,8 +82,10 @@ LessonId = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER), BeforeValidator(_who
 LessonsOrder = Annotated[
     list[LessonId],
     Field(max_length=MAX_LESSONS, json_schema_extra={"uniqueItems": True}),
-    AfterValidator(_reject_duplicates),
+    _no_duplicates("lesson"),
 ]
+SectionId = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER), BeforeValidator(_whole_number)]
+SectionsOrder = Annotated[list[SectionId], Field(json_schema_extra={"uniqueItems": True}), _no_duplicates("section")]
 
 
 DripDelay = Annotated[int, Field(ge=0, le=MAX_DRIP_DELAY), BeforeValidator(_whole_number)]
@@ -120,3 +125,12 @@ class SectionChanges(BaseModel):
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, by name, validated."""
         return {name: getattr(self, name) for name in sorted(self.model_fields_set) if name != "id"}
+
+
+class CourseChanges(BaseModel):
+    """The body of PATCH /api/v2/course/{id}/. This service owns only the course's `sections_order`: any
+    other Course field is refused by name, since silently dropping a change would mislead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sections_order: SectionsOrder

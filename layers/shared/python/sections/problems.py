@@ -18,11 +18,20 @@ class Problem(Exception):
     slug: str = "internal-error"
     title: str = "Internal Server Error"
 
-    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, object] | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        # RFC 9457 extension members: more that the client can act on.
+        self.extensions = extensions or {}
 
     @property
     def type(self) -> str:
@@ -68,6 +77,19 @@ class UnsupportedMediaType(Problem):
     status, slug, title = 415, "unsupported-media-type", "Unsupported Media Type"
 
 
+class SectionsOrderMismatch(Problem):
+    """A reorder that does not name exactly the course's sections: the editor's view went stale."""
+
+    status, slug, title = 409, "sections-order-mismatch", "Conflict"
+
+    def __init__(self, current: list[int]):
+        super().__init__(
+            "sections_order must name each of the course's current sections exactly once. Its current "
+            "order is in `sections_order`: refresh the course's sections and send the order again.",
+            extensions={"sections_order": current},
+        )
+
+
 class IdempotencyKeyInFlight(Problem):
     status, slug, title = 409, "idempotency-key-in-flight", "Conflict"
 
@@ -95,4 +117,5 @@ def problem_document(problem: Problem, request_id: str | None) -> dict[str, obje
     }
     if problem.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in problem.errors]
+    body.update(problem.extensions)
     return body

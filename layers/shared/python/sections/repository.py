@@ -4,10 +4,14 @@ A create is two requests, each on one item, and no transaction:
 1. UpdateItem ADD section_seq on the course item hands out the next id atomically, and only
    for a course that exists and is not deleted. This is where the create takes effect.
 2. PutItem of the section item, on the condition that no item has its key yet.
-The course's order is its section items in sort-key order, so a section is in the order exactly
-when it exists: no list to keep in step, nothing that holds the course item for a commit, and write
-units that do not grow with the course. A failure between the two requests leaves a gap in the ids,
-never a duplicate or an orphan. Contention is waited out by sections/contention.py.
+A failure between the two requests leaves a gap in the ids, never a duplicate or an orphan.
+Contention is waited out by sections/contention.py.
+
+The order a manager chose lives in an item of its own (`sk = "ORDER"`), which creates and deletes
+never write. The course's order is that list, less the ids that no longer exist, followed by every
+section it does not name, by id: a new section goes last, a deleted one leaves, and no section is
+ever lost or listed twice, whatever the interleaving. A reorder is one transaction: a check that
+no id was handed out since it read the course's sections, and the put of the list.
 
 Reads are strongly consistent (a read after a write sees it). A replace, patch or delete is one
 conditional request on the section item, after a consistent read of the course item: never a
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sections.contention import RetryBudget, error_code, is_write_conflict
-from sections.problems import CourseNotFound, SectionNotFound, ServiceUnavailable
+from sections.problems import CourseNotFound, SectionNotFound, SectionsOrderMismatch, ServiceUnavailable
 from sections.section import WRITABLE_FIELDS, Section, format_timestamp
 
 if TYPE_CHECKING:
@@ -35,12 +39,13 @@ else:
     DynamoDBClient = Any
 
 COURSE_SK = "COURSE"
+ORDER_SK = "ORDER"
 SECTION_SK_PREFIX = "SECTION#"
 _LIVE_COURSE = "attribute_exists(sk) AND (attribute_not_exists(deleted) OR deleted = :false)"
 _SECTION_EXISTS = "attribute_exists(sk)"
 # What a read asks for: the course item's liveness and the section's API fields, nothing else.
 _READ_PROJECTION = {
-    "ProjectionExpression": "sk, deleted, section_id, #name, dripped_at, drip_delay, lessons_order",
+    "ProjectionExpression": "sk, deleted, section_id, #name, dripped_at, drip_delay, lessons_order, sections_order",
     "ExpressionAttributeNames": {"#name": "name"},
 }
 
@@ -67,16 +72,62 @@ class SectionRepository:
         return Section(id=section_id, **_writable_fields(request))
 
     def list_sections(self, course_id: int) -> list[Section]:
-        """The course's sections in order (sort-key order), from one consistent Query of its partition."""
-        course, sections = None, []
+        """The course's sections in the course's order, from one consistent Query of its partition."""
+        course, chosen, sections = None, [], {}
         for item in self._partition(course_id):
             sk = item["sk"]["S"]
             if sk == COURSE_SK:
                 course = item
+            elif sk == ORDER_SK:
+                chosen = _ids(item.get("sections_order"))
             elif sk.startswith(SECTION_SK_PREFIX):
-                sections.append(_section_from_item(item))
+                section = _section_from_item(item)
+                sections[section.id] = section
         _require_live(course)
-        return sections
+        return [sections[section_id] for section_id in course_order(chosen, list(sections))]
+
+    def reorder(self, course_id: int, order: list[int], updated_by: str, budget: RetryBudget) -> list[int]:
+        """Makes `order` the course's order, if it names exactly the course's sections; else SectionsOrderMismatch.
+
+        The check and the write are one transaction: the course item must still have handed out the
+        ids it had when the sections were read, so a create that took an id since then sends the
+        reorder round again (where it then fails the check, unless that section is not written yet).
+        """
+        while True:
+            handed_out = self._course_item(course_id, "sk, deleted, section_seq").get("section_seq")
+            current = [section.id for section in self.list_sections(course_id)]
+            if sorted(order) != sorted(current):
+                raise SectionsOrderMismatch(current)
+            seq_unchanged = "section_seq = :seq" if handed_out else "attribute_not_exists(section_seq)"
+            check: dict[str, Any] = {
+                "TableName": self._table,
+                "Key": _course_key(course_id),
+                "ConditionExpression": f"{_LIVE_COURSE} AND {seq_unchanged}",
+                "ExpressionAttributeValues": {
+                    ":false": {"BOOL": False},
+                    **({":seq": handed_out} if handed_out else {}),
+                },
+            }
+            item = {
+                **_order_key(course_id),
+                "sections_order": {"L": [{"N": str(section_id)} for section_id in order]},
+                "updated_at": {"S": format_timestamp(self._clock())},
+                "updated_by": {"S": updated_by},
+            }
+            try:
+                # One token per attempt: botocore's resend of a lost answer is then applied once.
+                self._client.transact_write_items(
+                    TransactItems=[{"ConditionCheck": check}, {"Put": {"TableName": self._table, "Item": item}}],
+                    ClientRequestToken=str(uuid.uuid4()),
+                )
+                return order
+            except ClientError as error:
+                if not _course_changed(error):
+                    _wait_out_conflict(error, budget)
+                elif not budget.wait():
+                    raise ServiceUnavailable() from error
+            except BotoCoreError as error:
+                raise ServiceUnavailable() from error
 
     def get(self, course_id: int, section_id: int) -> Section:
         self._require_live_course(course_id)
@@ -147,14 +198,15 @@ class SectionRepository:
         return _section_from_item(response["Attributes"])
 
     def _require_live_course(self, course_id: int) -> None:
-        _require_live(
-            self._read(
-                self._client.get_item,
-                Key=_course_key(course_id),
-                ConsistentRead=True,
-                ProjectionExpression="sk, deleted",
-            ).get("Item")
-        )
+        self._course_item(course_id, "sk, deleted")
+
+    def _course_item(self, course_id: int, projection: str) -> dict[str, Any]:
+        """The live course's item (these attributes of it); CourseNotFound for a missing or deleted course."""
+        course = self._read(
+            self._client.get_item, Key=_course_key(course_id), ConsistentRead=True, ProjectionExpression=projection
+        ).get("Item")
+        _require_live(course)
+        return course  # type: ignore[return-value]
 
     def _partition(self, course_id: int) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {
@@ -266,6 +318,27 @@ class SectionRepository:
         return str(stored["write_token"]["S"]) if stored and "write_token" in stored else None
 
 
+def course_order(chosen: list[int], existing: list[int]) -> list[int]:
+    """The course's order: the chosen ids that still exist, then every other existing id, ascending."""
+    remaining = set(existing)
+    ordered = [section_id for section_id in chosen if section_id in remaining]
+    return ordered + sorted(remaining.difference(ordered))
+
+
+def _ids(attribute: dict[str, Any] | None) -> list[int]:
+    return [int(value["N"]) for value in (attribute or {}).get("L", [])]
+
+
+def _course_changed(error: ClientError) -> bool:
+    """The reorder's transaction failed its check on the course item (an id handed out, the course deleted)."""
+    reasons = error.response.get("CancellationReasons") or []
+    return (
+        error_code(error) == "TransactionCanceledException"
+        and bool(reasons)
+        and reasons[0].get("Code") == "ConditionalCheckFailed"
+    )
+
+
 def _writable_fields(request: SectionRequest) -> dict[str, Any]:
     return {name: getattr(request, name) for name in WRITABLE_FIELDS}
 
@@ -333,6 +406,10 @@ def _wait_out_conflict(error: ClientError, budget: RetryBudget) -> None:
 
 def _course_key(course_id: int) -> dict[str, dict[str, str]]:
     return {"course_id": {"N": str(course_id)}, "sk": {"S": COURSE_SK}}
+
+
+def _order_key(course_id: int) -> dict[str, dict[str, str]]:
+    return {"course_id": {"N": str(course_id)}, "sk": {"S": ORDER_SK}}
 
 
 def _section_key(course_id: int, section_id: int) -> dict[str, dict[str, str]]:

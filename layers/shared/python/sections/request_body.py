@@ -129,7 +129,9 @@ def _field_error(detail: dict) -> FieldError:  # type: ignore[type-arg]
     for part in location:
         name = f"{name}[{part}]" if isinstance(part, int) else (part if name == "body" else f"{name}.{part}")
     kind = detail["type"]
-    if kind == "missing":
+    if kind == "extra_forbidden":  # only models that serve some of a resource's fields forbid the others
+        message = "not changed here: this service changes only sections_order"
+    elif kind == "missing":
         message = "field required"
     elif kind == "model_type":
         message = "must be a JSON object"

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import re
 
+COURSE_PATH = "/api/v2/course/<id>/"  # only its sections_order is served here (the reorder)
 SECTIONS_PATH = "/api/v2/course/<id>/section/"
 SECTION_PATH = "/api/v2/course/<id>/section/<section_id>/"
-METHODS_BY_PATH = {SECTIONS_PATH: ("GET", "POST"), SECTION_PATH: ("DELETE", "GET", "PATCH", "PUT")}
+METHODS_BY_PATH = {
+    COURSE_PATH: ("PATCH",),
+    SECTIONS_PATH: ("GET", "POST"),
+    SECTION_PATH: ("DELETE", "GET", "PATCH", "PUT"),
+}
 TAGS = ["Course Sections"]  # the OpenAPI tag of every operation
 
 
