@@ -72,6 +72,15 @@ $(NPM_TOOLS): requirements/npm/package.json requirements/npm/package-lock.json
 	npm ci --prefix .tools/npm --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Debian's chromium for the browser test (tests/e2e/test_browser_cors.py), driven by Playwright, pinned
+# in requirements/dev.txt (its own browser download is not used). Debian replaces a chromium build with
+# each security update, so this is Debian's current build rather than a pin.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "The browser test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+
 # `localdev serve --built` runs what `sam build` ships: the function's build folder, the layer, and
 # what the python3.13 runtime provides (requirements/lambda-runtime.txt). The deployed layer is arm64;
 # on another host the same recipe builds it for the host's platform tag (layers/runtime/Makefile):
@@ -120,7 +129,7 @@ dev: $(VENV)/.installed $(RIE) $(TRANSLATOR)
 # The one command that runs everything CI runs: every test on both cores (pytest-xdist), then the
 # one that compares rates measured side by side, alone, adding to the same coverage figures.
 # The static checks and the builds run side by side too: each is mostly one core's work.
-test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) .venv-sam/.installed .venv-checkov/.installed
+test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) .venv-sam/.installed .venv-checkov/.installed $(CHROMIUM)
 	$(MAKE) --no-print-directory -j2 lint checks built
 	$(PY) -m pytest -n 2 --dist worksteal -m "not alone" --cov-report=
 	$(PY) -m pytest -m alone --cov-append -q

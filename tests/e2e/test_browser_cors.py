@@ -86,30 +86,43 @@ def api_for(origin: str, *arguments: str) -> Iterator[str]:
         yield server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
 
 
-def test_a_browser_on_an_allowed_origin_creates_lists_patches_and_deletes_a_section():
+def test_a_browser_on_an_allowed_origin_creates_lists_reorders_patches_and_deletes_sections():
+    """The editor's calls, each in both URL forms somewhere, with the editor's own bodies."""
+    course = "/api/v2/course/1/"
     with page_origin() as origin, api_for(origin) as api:
         results, console = browse(
             origin,
             api,
             [
                 ["POST", SECTIONS, {"name": "From a browser", "type": "lesson"}],
+                ["POST", SECTIONS.rstrip("/"), {"name": "Second", "type": "lesson"}],
                 ["GET", SECTIONS.rstrip("/"), None],
-                ["PATCH", f"{SECTIONS}1/", {"name": "Renamed in a browser"}],
+                ["PATCH", course, {"sections_order": [2, 1]}],
+                ["GET", SECTIONS, None],
+                ["PATCH", f"{SECTIONS}1/", {"name": "Renamed in a browser", "type": "lesson"}],
+                ["PUT", f"{SECTIONS}2", {"name": "Replaced", "lessons_order": [3]}],
                 ["GET", f"{SECTIONS}1", None],
                 ["DELETE", f"{SECTIONS}1", None],
+                ["PATCH", course.rstrip("/"), {"sections_order": [2]}],
                 ["GET", SECTIONS, None],
             ],
         )
-    assert [result.get("error") for result in results] == [None] * 6, console
-    created, listed, patched, read, deleted, listed_after = results
-    assert created["status"] == 201
-    assert created["body"]["name"] == "From a browser"
+    assert [result.get("error") for result in results] == [None] * 11, console
+    created, second, listed, reordered, listed_reordered, patched, replaced, read, deleted, reordered_again, final = (
+        results
+    )
+    assert (created["status"], created["body"]["name"]) == (201, "From a browser")
     assert created["location"] == f"{SECTIONS}1/", "Location is readable: it is an exposed header"
-    assert [section["name"] for section in listed["body"]] == ["From a browser"]
+    assert (second["status"], second["body"]["id"]) == (201, 2)
+    assert [section["id"] for section in listed["body"]] == [1, 2]
+    assert (reordered["status"], reordered["body"]) == (200, {"id": 1, "sections_order": [2, 1]})
+    assert [section["id"] for section in listed_reordered["body"]] == [2, 1]
     assert (patched["status"], patched["body"]["name"]) == (200, "Renamed in a browser")
+    assert (replaced["status"], replaced["body"]["lessons_order"]) == (200, [3])
     assert (read["status"], read["body"]["name"]) == (200, "Renamed in a browser")
     assert (deleted["status"], deleted["body"]) == (204, None)
-    assert (listed_after["status"], listed_after["body"]) == (200, [])
+    assert (reordered_again["status"], reordered_again["body"]["sections_order"]) == (200, [2])
+    assert [(section["id"], section["name"]) for section in final["body"]] == [(2, "Replaced")]
     assert not [line for line in console if "CORS" in line], console
 
 

@@ -15,12 +15,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from localdev.dynamodb import put_course
 from localdev.processes import NPM_MODULES
 from tests.e2e.conftest import mint
+from tests.support import COURSES_TABLE
 
 pytestmark = pytest.mark.e2e
 
 SCRIPT = Path(__file__).parent / "published_client" / "course_sections.js"
+EDITOR_REPLAY = Path(__file__).parent / "published_client" / "editor_replay.js"
 METHODS = [
     "createCourseSection",
     "getCourseSections",
@@ -32,11 +35,12 @@ METHODS = [
 ]
 
 
-def drive(target, token: str, section_id: str = "") -> list[dict]:
+def drive(target, token: str, section_id: str = "", script: Path = SCRIPT, course_id: int | None = None) -> list[dict]:
     if not (NPM_MODULES / "@selfcommunity" / "api-services").is_dir():
         pytest.fail("the published client is not installed: `make test` installs it (.tools/npm)")
+    course = str(course_id or target.course_id)
     result = subprocess.run(
-        [shutil.which("node") or "node", str(SCRIPT), target.base_url, token, str(target.course_id), section_id],
+        [shutil.which("node") or "node", str(script), target.base_url, token, course, section_id],
         env={**os.environ, "NODE_PATH": str(NPM_MODULES)},
         capture_output=True,
         text=True,
@@ -82,3 +86,46 @@ def test_the_same_client_with_another_courses_token_gets_403_on_each_method(loca
     for call in calls:
         assert call["status"] == 403, call
         assert call["data"]["type"] == "urn:course-api:problem:forbidden", call
+
+
+def test_the_course_editors_calls_work_as_the_editor_makes_them(local_only):
+    """EditCourse in @selfcommunity/react-ui, replayed call by call through the client it is built on."""
+    course_id = 31  # a course of its own: a reorder names every section of the course
+    put_course(local_only.dynamodb(), COURSES_TABLE, course_id, name="Edited", course_type="structured")
+    token = mint("--sub", "editor", "--group", f"course:{course_id}:manager")
+    calls = drive(local_only, token, script=EDITOR_REPLAY, course_id=course_id)
+    assert [call["call"] for call in calls] == [
+        "addSection",
+        "addSection",
+        "addSection",
+        "renameSection",
+        "patchLessonsOrder",
+        "patchDripDelay",
+        "patchDrippedAt",
+        "patchCourse",
+        "getCourseSections",
+        "deleteCourseSection",
+        "getCourseSections",
+    ]
+    added, renamed, lessons, delay, dripped, reordered, listed, deleted, listed_after = (*calls[:1], *calls[3:])
+    assert [call["status"] for call in calls] == [201, 201, 201, 200, 200, 200, 200, 200, 200, 204, 200], calls
+    first, second, third = (call["data"]["id"] for call in calls[:3])
+    assert added["data"] == {"id": first, "name": "Week 1", "dripped_at": None, "drip_delay": 0, "lessons_order": []}
+    assert renamed["data"]["name"] == "Week 2, renamed"
+    assert lessons["data"]["lessons_order"] == [3, 1, 2]
+    assert delay["data"]["drip_delay"] == 7
+    assert dripped["data"]["dripped_at"] == "2027-01-15T09:30:00Z"
+    assert reordered["data"] == {"id": course_id, "sections_order": [third, first, second]}
+    assert [section["id"] for section in listed["data"]] == [third, first, second]
+    assert listed["data"][1] == {
+        "id": first,
+        "name": "Week 1",
+        "dripped_at": "2027-01-15T09:30:00Z",
+        "drip_delay": 7,
+        "lessons_order": [3, 1, 2],
+    }
+    assert deleted["data"] is None
+    assert [(section["id"], section["name"]) for section in listed_after["data"]] == [
+        (third, "Week 3"),
+        (second, "Week 2, renamed"),
+    ]

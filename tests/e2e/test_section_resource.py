@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from sections.routes import METHODS_BY_PATH
 from tests.e2e.conftest import mint
 
 pytestmark = pytest.mark.e2e
@@ -100,12 +101,51 @@ def test_a_bad_section_id_is_400_naming_it(target):
     ]
 
 
-def test_cors_preflight_grants_every_method_of_the_resource(target):
-    for method in ("GET", "PUT", "PATCH", "DELETE"):
-        response = requests.options(
-            section_url(target, 1),
-            headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": method},
-            timeout=30,
-        )
-        assert response.status_code == 204
-        assert method in response.headers["Access-Control-Allow-Methods"]
+@pytest.mark.parametrize("trailing_slash", [True, False], ids=["slash", "no-slash"])
+def test_cors_preflight_of_every_operation_passes_without_a_token(target, trailing_slash):
+    """What a browser sends before each of the editor's calls: no Authorization, so no authorizer may meet it."""
+    for path, methods in METHODS_BY_PATH.items():
+        url = target.url(path.replace("<id>", str(target.course_id)).replace("<section_id>", "1"))
+        url = url if trailing_slash else url.rstrip("/")
+        for method in methods:
+            preflight = {
+                "Origin": "http://localhost:5173",
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "authorization,content-type,idempotency-key",
+            }
+            response = requests.options(url, headers=preflight, timeout=30)
+            assert response.status_code == 204, (method, url, response.text)
+            assert response.content == b""
+            assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+            assert response.headers["Access-Control-Allow-Methods"] == "GET,POST,PUT,PATCH,DELETE"
+            assert response.headers["Access-Control-Allow-Headers"] == "authorization,content-type,idempotency-key"
+            assert response.headers["Access-Control-Max-Age"] == "600"
+            refused = requests.options(url, headers={**preflight, "Origin": "https://evil.example"}, timeout=30)
+            assert refused.status_code == 204
+            assert not [name for name in refused.headers if name.lower().startswith("access-control-")], refused.headers
+
+
+@pytest.mark.parametrize("trailing_slash", [True, False], ids=["slash", "no-slash"])
+def test_a_manager_reorders_the_sections_over_http(target, trailing_slash):
+    course = f"/api/v2/course/{target.course_id}/"
+    created = [
+        requests.post(sections_url(target), json={"name": f"Reorder {n}"}, headers=headers(target), timeout=30).json()[
+            "id"
+        ]
+        for n in range(3)
+    ]
+    current = [
+        section["id"] for section in requests.get(sections_url(target), headers=headers(target), timeout=30).json()
+    ]
+    chosen = list(reversed(current))
+    url = target.url(course if trailing_slash else course.rstrip("/"))
+    response = requests.patch(url, json={"sections_order": chosen}, headers=headers(target), timeout=30)
+    assert (response.status_code, response.json()) == (200, {"id": target.course_id, "sections_order": chosen})
+    listed = requests.get(sections_url(target, trailing_slash), headers=headers(target), timeout=30).json()
+    assert [section["id"] for section in listed] == chosen
+    stale = requests.patch(url, json={"sections_order": created[:1]}, headers=headers(target), timeout=30)
+    assert stale.status_code == 409
+    assert stale.headers["Content-Type"] == "application/problem+json"
+    assert stale.json()["sections_order"] == chosen
+    unauthenticated = requests.patch(url, json={"sections_order": chosen}, timeout=30)
+    assert (unauthenticated.status_code, unauthenticated.json()) == (401, {"message": "Unauthorized"})
