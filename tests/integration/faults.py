@@ -51,6 +51,16 @@ def transaction_conflict() -> Fault:
     return error_response(400, "TransactionConflictException", "Transaction is ongoing for the item")
 
 
+def transaction_cancelled_by_conflict(actions: int = 2) -> Fault:
+    """A transaction that met an item another transaction holds: cancelled, reason TransactionConflict."""
+    reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}] + [
+        {"Code": "None"}
+    ] * (actions - 1)
+    return error_response(
+        400, "TransactionCanceledException", "Transaction cancelled [TransactionConflict]", CancellationReasons=reasons
+    )
+
+
 def internal_error() -> Fault:
     return error_response(500, "InternalServerError", "Internal server error")
 

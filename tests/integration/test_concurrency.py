@@ -17,8 +17,10 @@ import pytest
 
 from localdev.conflict_proxy import ConflictProxy, key_schemas
 from localdev.dynamodb import course_service_transactions, dynamodb_client
+from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
-from tests.support import COURSES_TABLE, add_course, course_item, make_event, sections_order
+from sections.repository import ORDER_SK
+from tests.support import COURSES_TABLE, add_course, call, course_item, make_event, sections_order
 
 PROCESSES = 10
 CREATES_PER_PROCESS = 5
@@ -43,6 +45,12 @@ def _environment(endpoint: str, events: list[dict[str, Any]], barrier: Any, resu
     barrier.wait(timeout=120)
     for event in events:
         started = time.monotonic()
+        if REORDER in event:  # a manager's editor: it lists the sections, then sends them in reverse
+            course = event[REORDER]
+            listing = make_event(method="GET", course=str(course), groups=f"[course:{course}:manager]", body=None)
+            listed = call(listing, LocalLambdaContext("course-api", timeout_seconds=15))[2]
+            order = [section["id"] for section in reversed(listed)]
+            event = reorder_event(course, order)
         status, headers, body = call(event, LocalLambdaContext("course-api", timeout_seconds=15))
         results.put(
             {
@@ -55,6 +63,16 @@ def _environment(endpoint: str, events: list[dict[str, Any]], barrier: Any, resu
                 "finished": time.time(),
             }
         )
+
+
+REORDER = "reorder-after-listing"
+
+
+def reorder_event(course: int, order: list[int]) -> dict[str, Any]:
+    body = json.dumps({"sections_order": order})
+    return make_event(
+        method="PATCH", course=str(course), course_path=True, groups=f"[course:{course}:manager]", body=body
+    )
 
 
 def creates(course: int, idempotency_key: str | None = None) -> list[dict[str, Any]]:
@@ -178,10 +196,11 @@ def test_parallel_creates_with_one_idempotency_key_create_one_section_and_replay
     assert sections_order(server_dynamodb) == [1]
 
 
-def test_deletes_and_creates_in_one_course_from_separate_processes_keep_the_order_exact(
+def test_deletes_creates_and_reorders_in_one_course_from_separate_processes_keep_the_order_exact(
     server_dynamodb, conflict_proxy
 ):
-    """Half the environments delete the course's first 20 sections (each id twice, at once), half create 25 more."""
+    """Ten environments delete the course's first 20 sections (each id twice, at once), five create 25 more,
+    and three reorder it again and again, each from the list it has just read."""
     course, existing = 1, 20
     setup = run_in_parallel(conflict_proxy.endpoint, work=[creates(course) * (existing // CREATES_PER_PROCESS)])
     assert sorted(answer["body"]["id"] for answer in setup.answers) == list(range(1, existing + 1))
@@ -201,6 +220,7 @@ def test_deletes_and_creates_in_one_course_from_separate_processes_keep_the_orde
     halves = [range(1, 5), range(5, 9), range(9, 13), range(13, 17), range(17, 21)]
     work = [deletes(ids) for ids in halves] + [deletes(ids) for ids in reversed(halves)]
     work += [creates(course) for _ in range(5)]
+    work += [[{REORDER: course}] * 12 for _ in range(3)]
     run = run_in_parallel(conflict_proxy.endpoint, work=work)
 
     deleted = [answer for answer in run.answers if answer["method"] == "DELETE"]
@@ -213,5 +233,25 @@ def test_deletes_and_creates_in_one_course_from_separate_processes_keep_the_orde
     assert [answer["status"] for answer in created] == [201] * 25
     new_ids = sorted(answer["body"]["id"] for answer in created)
     assert new_ids == list(range(existing + 1, existing + 26)), "deleted ids are never handed out again"
-    assert sections_order(server_dynamodb, course) == new_ids, "the order is exactly the sections that exist"
+    assert sections_order(server_dynamodb, course) == new_ids, "the section items are exactly those that exist"
     assert course_item(server_dynamodb, course)["section_seq"] == {"N": str(existing + 25)}
+    # Each reorder was applied, or refused with the order as it then was: never a 5xx, never half applied.
+    reorders = [answer for answer in run.answers if answer["method"] == "PATCH"]
+    assert {answer["status"] for answer in reorders} <= {200, 409}, [a["body"] for a in reorders]
+    for answer in reorders:
+        order = answer["body"]["sections_order"]
+        assert len(order) == len(set(order)), "an order names each section once"
+    # The list: no section lost, none twice, in the last applied order, then what it does not name, by id.
+    listing = make_event(method="GET", course=str(course), groups=f"[course:{course}:manager]", body=None)
+    listed = [section["id"] for section in call(listing, LocalLambdaContext("course-api", timeout_seconds=15))[2]]
+    assert sorted(listed) == new_ids
+    stored = server_dynamodb.get_item(
+        TableName=COURSES_TABLE, Key={"course_id": {"N": str(course)}, "sk": {"S": ORDER_SK}}
+    ).get("Item")
+    chosen = [int(value["N"]) for value in stored["sections_order"]["L"]] if stored else []
+    expected = [section_id for section_id in chosen if section_id in new_ids]
+    assert listed == expected + sorted(set(new_ids) - set(expected))
+    assert any(answer["status"] == 200 for answer in reorders), (
+        "once the churn ends, a reorder from a fresh list applies"
+    )
+    assert chosen in [answer["body"]["sections_order"] for answer in reorders if answer["status"] == 200]
