@@ -7,6 +7,7 @@ the small course item once and the section item once: the same at 0 and at 1,000
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -32,7 +33,9 @@ class ConsumedCapacity:
 
     def _add(self, parsed: dict[str, Any], **_: Any) -> None:
         capacity = parsed.get("ConsumedCapacity") or {}
-        self.write_units += float(capacity.get("WriteCapacityUnits") or capacity.get("CapacityUnits") or 0)
+        # A transaction reports a list, one entry per table.
+        for entry in capacity if isinstance(capacity, list) else [capacity]:
+            self.write_units += float(entry.get("WriteCapacityUnits") or entry.get("CapacityUnits") or 0)
 
 
 def fill_course(client: Any, first: int, last: int) -> None:
@@ -82,3 +85,34 @@ def test_write_units_per_create_do_not_grow_with_the_course(
     with capsys.disabled():
         print(f"\nwrite units per create: {empty:g} at 0 sections, {full:g} at {EXISTING} sections")
     assert empty == full == pytest.approx(2.0)
+
+
+def write_units_of_one_reorder(lambda_context: Any, order: list[int]) -> float:
+    measured = ConsumedCapacity(dependencies().sections._client)
+    event = make_event(method="PATCH", course_path=True, body=json.dumps({"sections_order": order}))
+    status, _, answer = call(event, lambda_context)
+    assert (status, answer["sections_order"]) == (200, order)
+    return measured.write_units
+
+
+def test_write_units_per_create_stay_the_same_with_an_order_chosen_and_a_reorder_grows_with_the_order(
+    dynamodb_local, server_dynamodb, monkeypatch, lambda_context, capsys
+):
+    """docs/performance.md, "Write units": the order lives in its own item, which a create never writes."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local)
+    dependencies.cache_clear()
+    reorder_empty = write_units_of_one_reorder(lambda_context, [])  # an order chosen at 0 sections
+    create_empty = write_units_of_one_create(lambda_context)
+    fill_course(server_dynamodb, 2, EXISTING)
+    chosen = list(range(EXISTING, 0, -1))
+    reorder_full = write_units_of_one_reorder(lambda_context, chosen)
+    create_full = write_units_of_one_create(lambda_context)
+    listed = call(make_event(method="GET", body=None), lambda_context)[2]
+    assert [section["id"] for section in listed] == [*chosen, EXISTING + 1], "the new section goes last"
+    with capsys.disabled():
+        print(
+            f"\nwith an order chosen: a create {create_empty:g} write units at 0 sections, {create_full:g} at "
+            f"{EXISTING}; a reorder {reorder_empty:g} at 0 sections, {reorder_full:g} at {EXISTING}"
+        )
+    assert create_empty == create_full == pytest.approx(2.0)
+    assert reorder_full > reorder_empty, "a reorder costs in proportion to the order's size"
