@@ -2,7 +2,7 @@
 
 moto and DynamoDB Local apply requests one at a time, so they never produce the conflicts real
 DynamoDB does. This proxy emulates item-level transaction locking, as AWS documents it ("Transaction
-conflict handling in DynamoDB", developer guide; ../shared/AWS-FACTS.md):
+conflict handling in DynamoDB", developer guide; docs/aws-behaviour.md):
 - a TransactWriteItems holds each of its items for `commit_seconds`, then is applied (forwarded);
 - meanwhile a PutItem, UpdateItem or DeleteItem on a held item gets TransactionConflictException;
 - a transaction touching a held item is cancelled: TransactionCanceledException, with one

@@ -1,6 +1,6 @@
 """What API Gateway answers itself, shown over real HTTP through `localdev serve` (what `make dev` runs).
 
-Each behaviour's AWS source is in ../shared/AWS-FACTS.md; localdev/gateway.py cites them too.
+Each behaviour's AWS source is in docs/aws-behaviour.md; localdev/gateway.py cites them too.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The gateway over real HTTP with real Lambda environments (AWS's emulator and runtime client) running a stub.
 
 The stub lets a test choose what a function does: send its own CORS headers, answer without a
-statusCode, crash, raise, or take its time. AWS's answers to each are in ../shared/AWS-FACTS.md.
+statusCode, crash, raise, or take its time. AWS's answers to each are in docs/aws-behaviour.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A `sam local` build never leaks into a deploy build.
 
 SAM keys a layer's cached build on its source folder only (aws-sam-cli samcli/lib/build/build_strategy.py;
-../shared/AWS-FACTS.md, "SAM build cache"), so a deploy build that shared the sam-local build's cache
+docs/aws-behaviour.md, "What is deployed is SAM's translation"), so a deploy build that shared the sam-local build's cache
 would ship its PyJWT. This runs both builds, in that order, the way a developer would, in a copy of
 the project, and looks inside the deploy artifact.
 """

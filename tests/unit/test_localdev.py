@@ -102,7 +102,7 @@ def test_event_is_shaped_like_api_gateway_payload_2():
     ],
 )
 def test_non_text_bodies_are_base64_encoded(content_type, body, encoded):
-    """Only text/*, application/json, application/xml and application/javascript arrive as text (AWS-FACTS)."""
+    """Only text/*, application/json, application/xml and application/javascript arrive as text (docs/aws-behaviour.md)."""
     event = LocalHttpApi.event(SECTION_ROUTE, "POST", "/p", "", [("Content-Type", content_type)], body, None, "r")
     assert event["isBase64Encoded"] is encoded
     assert (base64.b64decode(event["body"]) if encoded else event["body"].encode()) == body

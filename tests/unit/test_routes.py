@@ -4,10 +4,10 @@ Sources:
 - [routes] AWS, "Working with routes for HTTP APIs":
   https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
   (path variables, greedy `{proxy+}`, most-specific match first, `$default`, 404 otherwise)
-- [slash] ../shared/AWS-FACTS.md, "Route paths cannot end in /": powertools-lambda-python
+- [slash] docs/aws-behaviour.md, "API Gateway HTTP API: routes": powertools-lambda-python
   tests/e2e/event_handler/test_paths_ending_with_slash.py, run against AWS, expects
   `POST /todos/` not to reach a route `POST /todos`.
-- [decode] ../shared/AWS-FACTS.md, "Percent-encoding": the path is decoded before matching.
+- [decode] docs/aws-behaviour.md, "API Gateway HTTP API: routes": the path is decoded before matching.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def test_route_selection(case, routes, method, path, target, parameters):
 
 
 def test_the_greedy_empty_rest_is_refused():
-    """`{proxy+}` takes one character at least (AWS-FACTS): `.../section/{proxy+}` does not match `.../section/`."""
+    """`{proxy+}` takes one character at least (docs/aws-behaviour.md): `.../section/{proxy+}` does not match `.../section/`."""
     assert (
         match_route([Route("POST /api/v2/course/{id}/section/{proxy+}", "F")], "POST", "/api/v2/course/1/section/")
         is None
