@@ -1,7 +1,7 @@
-"""`python -m localdev COMMAND`: serve, token, seed-course, dynamodb, sam-env, openapi.
+"""Local development tools for the Course API: the local API (`serve`, what `make dev` runs), tokens,
+courses in the local DynamoDB, and the OpenAPI description."""
 
-The spellings of these commands and flags are a contract: scripts and the README depend on them.
-"""
+# The spellings of these commands and flags are a contract: scripts and the README depend on them.
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import EndpointConnectionError
+
 from localdev.dynamodb import (
     DEMO_COURSES,
     DynamoDBServer,
@@ -22,6 +24,7 @@ from localdev.dynamodb import (
     put_course,
     seed_demo_courses,
 )
+from localdev.endpoints import PortInUse, claim_port, forget_running, record_running, running_dynamodb
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import import_path, roles_claim
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
@@ -38,7 +41,10 @@ def _table_name() -> str:
 
 
 def _default_dynamodb_endpoint() -> str:
-    return f"http://127.0.0.1:{os.environ.get('DYNAMODB_PORT', '8000')}"
+    """DYNAMODB_PORT's, when set; else the running `make dev`'s; else the default port's."""
+    if "DYNAMODB_PORT" in os.environ:
+        return f"http://127.0.0.1:{os.environ['DYNAMODB_PORT']}"
+    return running_dynamodb() or "http://127.0.0.1:8000"
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -56,9 +62,18 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_course(args: argparse.Namespace) -> int:
-    client = dynamodb_client(args.endpoint or _default_dynamodb_endpoint())
+    endpoint = args.endpoint or _default_dynamodb_endpoint()
+    client = dynamodb_client(endpoint)
     name = args.name or f"Course {args.id}"
-    put_course(client, _table_name(), args.id, name=name, course_type=args.type, deleted=args.deleted)
+    try:
+        put_course(client, _table_name(), args.id, name=name, course_type=args.type, deleted=args.deleted)
+    except EndpointConnectionError:
+        print(
+            f"No DynamoDB answers at {endpoint}. Start `make dev` first, or point at the one it runs: "
+            "--endpoint http://127.0.0.1:PORT (or DYNAMODB_PORT=PORT).",
+            file=sys.stderr,
+        )
+        return 2
     print(f"course {args.id} ({args.type}{', deleted' if args.deleted else ''}) is in {_table_name()}")
     return 0
 
@@ -79,6 +94,11 @@ def start_dynamodb(port: int) -> DynamoDBServer:
 
 
 def cmd_dynamodb(args: argparse.Namespace) -> int:
+    try:
+        claim_port(args.port, "DynamoDB", "DYNAMODB_PORT", "--port")
+    except PortInUse as taken:
+        print(taken, file=sys.stderr)
+        return 2
     server = start_dynamodb(args.port)
     print(f"DynamoDB: {server.endpoint}", flush=True)
     _wait_for_stop()
@@ -104,7 +124,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     try:
         deployed = _deployable(template)
-    except (TranslationFailed, RuleFailed) as refused:
+        claim_port(args.port, "API", "PORT", "--port")
+        if not args.dynamodb_endpoint:
+            claim_port(args.dynamodb_port, "DynamoDB", "DYNAMODB_PORT", "--dynamodb-port")
+    except (TranslationFailed, RuleFailed, PortInUse) as refused:
         print(refused, file=sys.stderr)
         return 2
     dynamodb = None if args.dynamodb_endpoint else start_dynamodb(args.dynamodb_port)
@@ -132,15 +155,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     http = make_http_server(api, "127.0.0.1", args.port)
     url = f"http://127.0.0.1:{http.server_address[1]}"
     threading.Thread(target=http.serve_forever, name="http-api", daemon=True).start()
-    print(_banner(url, endpoint, keys, api.authorizer.issuer), flush=True)
+    running = record_running(url, endpoint)
+    print(_banner(url, endpoint, keys, api.authorizer.issuer, built=args.built), flush=True)
     _wait_for_stop()
     print("stopping", flush=True)
+    forget_running(running)
     http.shutdown()
     http.server_close()
     for pool in pools.values():
         pool.stop()
     if dynamodb:
         dynamodb.stop()
+    print("stopped", flush=True)
     return 0
 
 
@@ -164,7 +190,7 @@ def _parameter_overrides(text: str) -> dict[str, str]:
     return {name: value for name, _, value in pairs if name}
 
 
-def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> str:
+def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str, built: bool = False) -> str:
     token = keys.mint(
         sub="local-user",
         groups=["course:1:manager"],
@@ -181,6 +207,8 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str) -> s
     )
     lines = [
         f"Local API:  {url}  (routes, authorizers and CORS as `sam deploy` translates template.yaml)",
+        "Functions:  "
+        + ("what `sam build` ships (.aws-sam/build), on the bare python3.13" if built else "the source tree"),
         f"DynamoDB:   {dynamodb_endpoint}  (in memory: data lasts as long as this process)",
         "Courses:    "
         + ", ".join(f"{course_id} {'deleted' if deleted else kind}" for course_id, _, kind, deleted in DEMO_COURSES),

@@ -276,7 +276,8 @@ def _parameters() -> dict[str, dict[str, Any]]:
 
 
 def _form_schema(schema: dict[str, Any], title: str) -> dict[str, Any]:
-    """A form cannot send null: an empty dripped_at means null there (sections/request_body.py)."""
+    """A form cannot send null or an empty list: an empty dripped_at means null there, and a single empty
+    lessons_order the empty list (sections/request_body.py)."""
     form = copy.deepcopy(schema)
     form["title"] = title
     dripped_at = form["properties"]["dripped_at"]
@@ -285,6 +286,10 @@ def _form_schema(schema: dict[str, Any], title: str) -> dict[str, Any]:
         {"type": "string", "maxLength": 0},
     ]
     dripped_at.pop("default", None)
+    lessons_order = form["properties"]["lessons_order"]
+    empty = {"type": "string", "maxLength": 0, "description": "The empty list."}
+    outer = {key: lessons_order.pop(key) for key in ("title", "default") if key in lessons_order}
+    form["properties"]["lessons_order"] = {"anyOf": [lessons_order, empty], **outer}
     return form
 
 

@@ -37,7 +37,7 @@ def test_valid_path_ids(raw, name):
 
 @pytest.mark.parametrize(
     "raw",
-    ["0", "-1", "01", "1.0", "abc", "9007199254740992", "１", "", "1e3", "99999999999999999999", "9" * 5000, None],
+    ["-1", "1.0", "abc", "9007199254740992", "１", "", "1e3", "99999999999999999999", "9" * 5000, None],
 )
 @pytest.mark.parametrize("name", ["id", "section_id"])
 def test_invalid_path_ids_name_their_parameter(raw, name):
@@ -45,6 +45,21 @@ def test_invalid_path_ids_name_their_parameter(raw, name):
         parse_path_id(raw, name)
     assert [error.field for error in raised.value.errors] == [name]
     assert raised.value.errors[0].message == "must be a positive integer no larger than 9007199254740991"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("007", "must be written without a leading zero (7)"),
+        ("01", "must be written without a leading zero (1)"),
+        ("0", "must be 1 or more"),
+        ("00", "must be 1 or more"),
+    ],
+)
+def test_a_leading_zero_is_named_as_the_rule_it_breaks(raw, message):
+    with pytest.raises(InvalidRequest) as raised:
+        parse_path_id(raw, "section_id")
+    assert [(error.field, error.message) for error in raised.value.errors] == [("section_id", message)]
 
 
 def test_claims_without_sub_are_unauthenticated():

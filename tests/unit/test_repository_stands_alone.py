@@ -7,7 +7,7 @@ import subprocess
 
 from localdev.template import ROOT
 
-# A relative path that climbs: "../x", "../../x", not the "..." of an elided path such as ".../section/".
+# A relative path that climbs with ".." segments; not the "..." of an elided path such as ".../section/".
 CLIMBING_PATH = re.compile(r"(?<![.\w/])(?:\.\./)+[^\s)\"'`,;:\]>]+")
 
 

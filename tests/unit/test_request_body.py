@@ -3,6 +3,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sections.models import SectionChanges, SectionRequest
 from sections.problems import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
@@ -103,7 +105,7 @@ def test_fields_the_section_does_not_have_are_ignored_and_the_known_ones_stay_st
             content_type="application/json",
             model=model,
         )
-    assert fields_of(raised) == {"drip_delay": "Input should be a valid integer"}
+    assert fields_of(raised) == {"drip_delay": "must be an integer"}
 
 
 def test_name_of_255_characters_after_trimming_is_accepted():
@@ -214,3 +216,58 @@ def test_whole_numbers_written_with_a_fraction_are_integers_as_in_json_schema():
     request = parse(json.dumps({"name": "x", "drip_delay": 5.0, "lessons_order": [3.0, 1]}))
     assert (request.drip_delay, request.lessons_order) == (5, [3, 1])
     assert all(type(value) is int for value in [request.drip_delay, *request.lessons_order])
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"name": ""}, "name", "must not be empty"),
+        ({"name": "x" * 256}, "name", "must be at most 255 characters"),
+        ({"name": 5}, "name", "must be a string"),
+        ({"name": "x", "lessons_order": list(range(1, 1002))}, "lessons_order", "must have at most 1000 items"),
+        ({"name": "x", "lessons_order": "1,2"}, "lessons_order", "must be a list"),
+        ({"name": "x", "lessons_order": [0]}, "lessons_order[0]", "must be 1 or more"),
+        ({"name": "x", "lessons_order": [2**53]}, "lessons_order[0]", "must be 9007199254740991 or less"),
+        ({"name": "x", "drip_delay": -1}, "drip_delay", "must be 0 or more"),
+        ({"name": "x", "drip_delay": 2**31}, "drip_delay", "must be 2147483647 or less"),
+        ({"name": "x", "drip_delay": 1.5}, "drip_delay", "must be an integer"),
+        ({"name": "x", "dripped_at": 5}, "dripped_at", "must be an ISO 8601 date-time, such as 2025-03-01T10:00:00Z"),
+    ],
+)
+def test_every_rule_is_said_in_the_apis_own_words(body, field, message):
+    """What the API allows, never pydantic's wording ("List should have at most 1000 items after validation")."""
+    with pytest.raises(InvalidRequest) as raised:
+        parse(json.dumps(body))
+    assert fields_of(raised) == {field: message}
+
+
+JARGON = ("Input should", "after validation", "pydantic", "Value error", "valid array", "dictionary")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["name", "dripped_at", "drip_delay", "lessons_order", "id", "other"]),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+            lambda children: (
+                st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=2)
+            ),
+            max_leaves=5,
+        ),
+    )
+)
+def test_no_message_names_the_validation_librarys_internals(body):
+    try:
+        parse(json.dumps(body))
+    except InvalidRequest as refused:
+        for error in refused.errors or []:
+            assert not any(word in error.message for word in JARGON), error
+
+
+def test_a_form_sends_the_empty_list_as_one_empty_value_and_refuses_empty_items_among_others():
+    assert parse("name=x&lessons_order=", FORM).lessons_order == []
+    for body in ("name=x&lessons_order=&lessons_order=3", "name=x&lessons_order=3,,1"):
+        with pytest.raises(InvalidRequest) as raised:
+            parse(body, FORM)
+        assert any(field.startswith("lessons_order[") for field in fields_of(raised)), body
