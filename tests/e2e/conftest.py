@@ -50,7 +50,7 @@ class Target:
         return mint("--sub", "e2e-user", "--group", f"course:{self.course_id}:manager", *args)
 
 
-def serve(*arguments: str) -> Any:
+def serve(*arguments: str, env: dict[str, str] | None = None) -> Any:
     """`localdev serve` as the e2e tier runs it: on what `sam build` ships, once `make built` has built it.
 
     `make test` always builds it first; without python3.13 (no sam build) the source tree serves instead.
@@ -58,7 +58,7 @@ def serve(*arguments: str) -> Any:
     built = ("--built",) if built_ready() else ()
     if not built:
         warnings.warn("the built artifacts are missing: the e2e tier runs the source tree", stacklevel=2)
-    return localdev_process("serve", "--port", "0", *built, *arguments)
+    return localdev_process("serve", "--port", "0", *built, *arguments, env=env)
 
 
 def mint(*args: str) -> str:

@@ -1,0 +1,107 @@
+"""README.md, followed from the top as a newcomer would, against a fresh `make dev`: every command it
+shows is run as written (only the port differs), and every output it shows is what comes back."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from localdev.template import ROOT
+from tests.e2e.conftest import serve
+
+pytestmark = pytest.mark.e2e
+
+README = (ROOT / "README.md").read_text()
+DEFAULT_URL = "http://127.0.0.1:3000"
+
+
+def blocks(language: str = "bash") -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+
+
+def block_after(heading_text: str, language: str = "bash") -> str:
+    start = README.index(heading_text)
+    return re.search(rf"```{language}\n(.*?)```", README[start:], re.S).group(1)  # type: ignore[union-attr]
+
+
+def commands(block: str) -> list[tuple[str, str]]:
+    """Each command of a block (continuation lines joined) with the comment after it, if any."""
+    joined = re.sub(r"\\\n\s*", "", block)
+    found = []
+    for line in joined.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        command, _, comment = line.partition("  # ")
+        found.append((command.strip(), comment.strip()))
+    return found
+
+
+def run(command: str, environment: dict[str, str]) -> str:
+    result = subprocess.run(
+        ["bash", "-c", command], env=environment, capture_output=True, text=True, timeout=60, check=True
+    )
+    return result.stdout
+
+
+def shown_in_order(expected: str, output: str) -> bool:
+    """The README elides with "...": each shown piece must appear in the output, in order."""
+    position = 0
+    for piece in (part for part in expected.split("...") if part):
+        found = output.find(piece, position)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
+
+
+@pytest.fixture(scope="module")
+def newcomer(tmp_path_factory):
+    """A fresh `make dev` (its own keys and DynamoDB), and the shell a newcomer pastes its command into."""
+    home = tmp_path_factory.mktemp("readme-home")
+    with serve("--dynamodb-port", "0", env={"LOCALDEV_HOME": str(home)}) as server:
+        url = server.wait_for([r"Local API:\s+(?P<url>http://\S+)"])["url"]
+        banner = server.output()
+        yield url, banner, {**os.environ, "LOCALDEV_HOME": str(home)}
+
+
+def test_the_readme_from_the_top_gives_the_outputs_it_shows(newcomer):
+    url, banner, environment = newcomer
+    local = lambda command: command.replace(DEFAULT_URL, url)  # noqa: E731 - the one change: the port
+    # 1. The command `make dev` prints, pasted as is; the README shows its answer.
+    printed = re.search(r"(export TOKEN=.*?\}')", banner, re.S).group(1)  # type: ignore[union-attr]
+    environment["TOKEN"] = re.search(r"export TOKEN=(\S+)", printed).group(1)  # type: ignore[union-attr]
+    answer = run(printed.replace("export TOKEN=", "TOKEN=", 1), environment)
+    shown = re.search(r"```\n(HTTP/1.1.*?)```", README[README.index("It prints a ready-to-paste") :], re.S).group(1)  # type: ignore[union-attr]
+    for line in shown.strip().splitlines():
+        if line.strip():
+            assert line.strip() in answer.replace("\r", ""), (line, answer)
+
+    # 2. Every operation, in the README's order, each against the answer its comment shows.
+    walkthrough = block_after("In the shell where you pasted")
+    for command, comment in commands(walkthrough):
+        if command.startswith("API="):
+            environment["API"] = local(command.split("=", 1)[1])
+            continue
+        output = run(local(command) + " -o /dev/stdout -w '\\n%{http_code}'", environment)
+        body, _, status = output.rpartition("\n")
+        expected_status, _, rest = comment.partition(" ")
+        assert status == expected_status.rstrip(","), (command, output)
+        if rest[:1] in "{[":
+            assert shown_in_order(rest, body), (command, body)
+
+    # 3. The published example's form request creates the next section.
+    form = run(local(block_after("The platform's published example").strip()), environment)
+    assert "201 Created" in form and '"id":3' in form, form
+
+    # 4. Safe retries: the loop prints the same section twice.
+    retried = run(local(block_after("### Safe retries")), environment).splitlines()
+    (loop_comment,) = [line for line in block_after("### Safe retries").splitlines() if "both print" in line]
+    shown_once = re.search(r"both print (\{.*?\})", loop_comment).group(1)  # type: ignore[union-attr]
+    assert len(retried) == 2 and retried[0] == retried[1], retried
+    assert shown_in_order(shown_once, retried[0]), (shown_once, retried)
+    listed = json.loads(run(f'curl -s "{url}/api/v2/course/1/section/" -H "Authorization: Bearer $TOKEN"', environment))
+    assert [section["id"] for section in listed] == [1, 3, 4], "one section per key: the loop created one"
