@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -122,7 +123,9 @@ class LambdaWorker:
     def _forward_output(self) -> None:
         assert self._process.stdout is not None
         for line in self._process.stdout:
-            self._log(f"[lambda:{self.port}] {line.rstrip()}")
+            shown = lambda_log_line(line.rstrip())
+            if shown is not None:
+                self._log(f"[lambda:{self.port}] {shown}")
 
     def _wait_until_listening(self, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
@@ -202,3 +205,29 @@ class WorkerPool:
             workers, self._all, self._idle = self._all, [], []
         for worker in workers:
             worker.stop()
+
+
+_EMULATOR_INIT = re.compile(r"\(rapid\) INIT START\(type: (?P<type>[\w-]+)")
+_MEMORY_USED = re.compile(r"\s*Max Memory Used: \d+ MB")
+
+
+def lambda_log_line(line: str) -> str | None:
+    """What of the emulator's output a developer needs, as Lambda writes it to CloudWatch; None to leave out.
+
+    - The emulator's own INFO lines (`(rapid) ...`) are its internals: left out, but for the start of
+      an init, shown as Lambda's `INIT_START`, and its warnings and errors.
+    - `START` and `END` say nothing `REPORT` does not: left out, so that a request is two lines
+      (the gateway's and REPORT) plus what the function logs.
+    - REPORT's `Max Memory Used` is the configured size under the emulator, not a measurement:
+      left out rather than shown wrong.
+    """
+    if "(rapid)" in line:
+        started = _EMULATOR_INIT.search(line)
+        if started:
+            return f"INIT_START (type: {started['type']})"
+        return line if "[INFO]" not in line else None
+    if line.startswith(("START RequestId:", "END RequestId:")):
+        return None
+    if line.startswith("REPORT RequestId:"):
+        return _MEMORY_USED.sub("", line)
+    return line

@@ -215,7 +215,7 @@ def test_a_function_past_its_timeout_is_killed_answered_500_and_its_environment_
         output = server.output()
     assert output.count("Task timed out after 1.00 seconds") == 2
     # Lambda discards a timed-out environment: the second request initialised a fresh runtime.
-    assert output.count("INIT START") == 2, output[-3000:]
+    assert output.count("INIT_START") == 2, output[-3000:]
 
 
 def test_a_token_without_the_required_scope_is_403_from_the_gateway(local_only):

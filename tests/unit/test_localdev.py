@@ -189,3 +189,25 @@ def test_authorizer_refuses_other_algorithms_even_with_the_right_key_id(tmp_path
     with pytest.raises(AuthorizerRefused) as raised:
         JwtAuthorizer.from_environment(keys).authorize(token)
     assert raised.value.www_authenticate.startswith('Bearer scope="" error="invalid_token" error_description=')
+
+
+def test_the_emulators_output_is_what_lambda_writes_and_no_more():
+    from localdev.lambda_workers import lambda_log_line
+
+    assert lambda_log_line("02 Dec 2026 19:05:02,597 [INFO] (rapid) INIT START(type: on-demand, phase: init)") == (
+        "INIT_START (type: on-demand)"
+    )
+    assert lambda_log_line("02 Dec 2026 19:05:02,688 [INFO] (rapid) INVOKE START(requestId: 4cb5)") is None
+    assert lambda_log_line("02 Dec 2026 [WARNING] (rapid) Reset initiated: Timeout") == (
+        "02 Dec 2026 [WARNING] (rapid) Reset initiated: Timeout"
+    )
+    assert lambda_log_line("START RequestId: 4cb5 Version: $LATEST") is None
+    assert lambda_log_line("END RequestId: 4cb5") is None
+    report = "REPORT RequestId: 4cb5\tInit Duration: 0.02 ms\tDuration: 92.90 ms\tBilled Duration: 93 ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB"
+    assert lambda_log_line(report) == (
+        "REPORT RequestId: 4cb5\tInit Duration: 0.02 ms\tDuration: 92.90 ms\tBilled Duration: 93 ms\tMemory Size: 128 MB"
+    )
+    assert (
+        lambda_log_line('{"level":"INFO","message":"Request refused"}')
+        == '{"level":"INFO","message":"Request refused"}'
+    )
