@@ -109,7 +109,7 @@ $(HOST_LAYER)/.built: layers/runtime/requirements.txt layers/runtime/Makefile
 # built artifacts then say so, and everything else still runs. `make build` and the deploys refuse instead.
 built: .venv-sam/.installed $(RIE)
 	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build and the built artifacts: python3.13 is not installed" >&2; \
-	else $(MAKE) -s build $(HOST_LAYER)/.built $(LAMBDA_RUNTIME); fi
+	else $(MAKE) -s build $(HOST_LAYER)/.built $(LAMBDA_RUNTIME) BUILD_LOG=.aws-sam/build.log; fi
 
 dev-built: $(VENV)/.installed built $(TRANSLATOR)
 	$(PY) -m localdev serve --built
@@ -150,8 +150,10 @@ checks: .venv-sam/.installed .venv-checkov/.installed
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
 # sam build needs the runtime's exact Python on the PATH (no container here): without it, no build.
+# With BUILD_LOG (make built, make dev-built) the build's output goes there, and only a failure shows it.
 build: .venv-sam/.installed require-python313
-	$(SAM_BUILD_ENV) $(SAM) build --parallel
+	@mkdir -p .aws-sam
+	$(SAM_BUILD_ENV) $(SAM) build --parallel $(if $(BUILD_LOG),> $(BUILD_LOG) 2>&1 || { cat $(BUILD_LOG) >&2; echo "sam build failed (output above, also in $(BUILD_LOG))" >&2; exit 1; })
 
 require-python313:
 	@test -n "$(PYTHON313)" || { echo "python3.13 is not installed: without the Lambda runtime's Python nothing can be built, so nothing is deployed. Install it (pyenv install 3.13.0) or put python3.13 on the PATH." >&2; exit 1; }
