@@ -63,7 +63,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_seed_course(args: argparse.Namespace) -> int:
     endpoint = args.endpoint or _default_dynamodb_endpoint()
-    client = dynamodb_client(endpoint)
+    client = dynamodb_client(endpoint, attempts=2)
     name = args.name or f"Course {args.id}"
     try:
         put_course(client, _table_name(), args.id, name=name, course_type=args.type, deleted=args.deleted)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from localdev.template import LOCAL_REGION, Template
@@ -61,13 +62,16 @@ class DynamoDBServer:
         self._thread.join(timeout=5)
 
 
-def dynamodb_client(endpoint: str | None = None) -> Any:
+def dynamodb_client(endpoint: str | None = None, attempts: int | None = None) -> Any:
+    """A client of the local DynamoDB; `attempts` bounds botocore's tries (a command line should not wait long)."""
+    config = Config(retries={"mode": "standard", "total_max_attempts": attempts}) if attempts else None
     return boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
         region_name=LOCAL_REGION,
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+        config=config,
     )
 
 

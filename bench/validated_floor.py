@@ -1,0 +1,21 @@
+"""The create's and the patch's floors, with the body validated by the function's own pydantic models.
+
+What the contract's choice of validation library costs on its own (pydantic's import, the models'
+build, one validation), so that `make bench` can hold what the functions add beyond it to the
+cold-start target, and show pydantic's share beside it (docs/performance.md).
+"""
+
+from floor_handler import lambda_handler as create_floor
+from floor_handler import patch_handler as patch_floor
+
+from sections.models import SectionChanges, SectionRequest
+
+
+def lambda_handler(event, context):
+    SectionRequest.model_validate_json(event["body"], strict=True)
+    return create_floor(event, context)
+
+
+def patch_handler(event, context):
+    SectionChanges.model_validate_json(event["body"], strict=True)
+    return patch_floor(event, context)
