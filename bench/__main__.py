@@ -28,7 +28,7 @@ BUILD = ROOT / ".aws-sam" / "build"
 HERE = Path(__file__).resolve().parent
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "21"))  # the issue asks for at least 15
 WARM_REQUESTS = int(os.environ.get("BENCH_WARM_REQUESTS", "10000"))
-WARM_ROUNDS = int(os.environ.get("BENCH_WARM_ROUNDS", "5"))
+WARM_ROUNDS = int(os.environ.get("BENCH_WARM_ROUNDS", "9"))
 EVENT = ROOT / "tests" / "events" / "create_section.json"
 COLD_START_TARGET = 1.2  # init + first request, as a multiple of the function's own floor (median)
 WARM_TARGET = 1.5  # create's warm p50 as shipped (DetailedTracing off), as a multiple of its floor's
@@ -45,8 +45,8 @@ class Benched:
     status: int
 
 
-# The functions that validate a body with pydantic (the contract's library): their cold start is held to
-# the target against a floor that validates too, and pydantic's own cost is shown beside it.
+# The functions that validate a body with pydantic (the contract's library): a floor that validates too
+# is shown beside them (bench/validated_floor.py), so pydantic's share of their cold start can be read off.
 VALIDATING = {FUNCTION, "ChangeSectionFunction"}
 # Far above the ids the create variants are handed out in one run.
 SEEDED_SECTION = 999_999
@@ -213,13 +213,13 @@ def main() -> int:
                 runs[name].append(cold_start(variant))
         create = FUNCTION.removesuffix("Function")
         warm_names = (f"{create} floor", create, f"{create}, detailed tracing")
-        warm_runs: dict[str, list[float]] = {name: [] for name in warm_names}
+        warm_runs: dict[str, list[list[float]]] = {name: [] for name in warm_names}
         for round_number in range(
             1, WARM_ROUNDS + 1
         ):  # alternated too: one long process each would let drift pick a winner
             progress(f"warm requests: round {round_number} of {WARM_ROUNDS}")
-            for name, timings in warm_runs.items():
-                timings.extend(warm(found[name], requests=WARM_REQUESTS // WARM_ROUNDS))
+            for name, per_round in warm_runs.items():
+                per_round.append(warm(found[name], requests=WARM_REQUESTS // WARM_ROUNDS))
         for path in workdir.rglob("*"):
             path.chmod(0o755)
     server.stop()
@@ -244,7 +244,7 @@ def spread(ratios: list[float]) -> str:
     return f"{q1:.2f}-{q3:.2f}"
 
 
-def report(runs: dict[str, list[dict[str, float]]], warm_runs: dict[str, list[float]]) -> int:
+def report(runs: dict[str, list[dict[str, float]]], warm_runs: dict[str, list[list[float]]]) -> int:
     """Prints the tables of docs/performance.md; exit status 1 when a function misses its cold-start target
     or the create's warm cost misses its own."""
     missed = report_cold(runs) + report_warm(warm_runs)
@@ -255,10 +255,11 @@ def report(runs: dict[str, list[dict[str, float]]], warm_runs: dict[str, list[fl
         print(f"{layer_or_function + ':':28} {code_size / 1024:.0f} KiB in {code_count} files")
     if missed:
         print(f"\nAbove target ({COLD_START_TARGET}x cold, {WARM_TARGET}x warm): " + "; ".join(missed))
+        print("docs/performance.md, 'What the create and the change pay for', breaks the cold start down.")
         return 1
     print(
-        f"\nEvery function's cold start is within {COLD_START_TARGET}x its floor (beyond pydantic, where it"
-        f" validates), and the create's warm p50 within {WARM_TARGET}x."
+        f"\nEvery function's cold start is within {COLD_START_TARGET}x its own floor, and the create's warm p50"
+        f" within {WARM_TARGET}x."
     )
     return 0
 
@@ -276,15 +277,9 @@ def report_cold(runs: dict[str, list[dict[str, float]]]) -> list[str]:
         for variant, results in runs.items():
             if variant == name or variant.startswith((f"{name} ", f"{name},")):
                 print_cold_row(variant, results, paired_ratios(results, floor))
-        # What the function adds is held to the target against the floor that does the same validation.
-        validated = runs.get(f"{name} floor + pydantic")
-        beyond = paired_ratios(runs[name], validated or floor)
-        if validated:
-            print(
-                f"  {'  ' + name + ' beyond pydantic':30} {'':8} {'':8} {'':10} {statistics.median(beyond):7.2f} {spread(beyond):>9}"
-            )
-        if statistics.median(beyond) > COLD_START_TARGET:
-            missed.append(f"{name}: cold start {statistics.median(beyond):.2f}x (IQR {spread(beyond)})")
+        ratios = paired_ratios(runs[name], floor)
+        if statistics.median(ratios) > COLD_START_TARGET:
+            missed.append(f"{name}: cold start {statistics.median(ratios):.2f}x its floor (IQR {spread(ratios)})")
     return missed
 
 
@@ -300,19 +295,30 @@ def print_cold_row(variant: str, results: list[dict[str, float]], ratios: list[f
     )
 
 
-def report_warm(warm_runs: dict[str, list[float]]) -> list[str]:
-    """Floor, as shipped (DetailedTracing off), and with detailed tracing: the first two are held to the target."""
-    print(
-        f"\nWarm: {len(next(iter(warm_runs.values())))} requests each in {WARM_ROUNDS} alternated processes,"
-        " DynamoDB stubbed in-process (microseconds)"
-    )
-    floor, shipped, traced = (percentile(timings, 0.5) for timings in warm_runs.values())
-    for name, timings in warm_runs.items():
-        p50, p99 = percentile(timings, 0.5), percentile(timings, 0.99)
-        print(f"  {name:30} p50 {p50:8.0f}  p99 {p99:8.0f}  p50 x floor {p50 / floor:5.2f}")
-    print(f"  detailed tracing costs {traced - shipped:.0f} µs more per request at the median")
-    if shipped / floor > WARM_TARGET:
-        return [f"warm p50 {shipped / floor:.2f}x its floor as shipped"]
+def report_warm(warm_runs: dict[str, list[list[float]]]) -> list[str]:
+    """Floor, as shipped (DetailedTracing off), and with detailed tracing; the shipped one is held to the target.
+
+    Each round's p50 is divided by the floor's p50 of the same round (they ran one after the other), and
+    the median of those ratios is what is held to the target: drift between rounds cancels out.
+    """
+    rounds = len(next(iter(warm_runs.values())))
+    requests = sum(map(len, next(iter(warm_runs.values()))))
+    print(f"\nWarm: {requests} requests each in {rounds} alternated processes, DynamoDB stubbed in-process (µs)")
+    print("  x floor = median of each round's p50 over the floor's p50 of that round; IQR = its interquartile range")
+    floor_rounds = [percentile(timings, 0.5) for timings in warm_runs[next(iter(warm_runs))]]
+    medians = {}
+    for name, per_round in warm_runs.items():
+        everything = [timing for timings in per_round for timing in timings]
+        ratios = [percentile(timings, 0.5) / base for timings, base in zip(per_round, floor_rounds, strict=True)]
+        medians[name] = statistics.median(ratios), percentile(everything, 0.5)
+        print(
+            f"  {name:30} p50 {percentile(everything, 0.5):8.0f}  p99 {percentile(everything, 0.99):8.0f}"
+            f"  x floor {statistics.median(ratios):5.2f}  IQR {spread(ratios)}"
+        )
+    (_, (shipped_ratio, shipped_p50), (_, traced_p50)) = medians.values()
+    print(f"  detailed tracing costs {traced_p50 - shipped_p50:.0f} µs more per request at the median")
+    if shipped_ratio > WARM_TARGET:
+        return [f"warm p50 {shipped_ratio:.2f}x its floor as shipped"]
     return []
 
 

@@ -1,8 +1,8 @@
 """The create's and the patch's floors, with the body validated by the function's own pydantic models.
 
-What the contract's choice of validation library costs on its own (pydantic's import, the models'
-build, one validation), so that `make bench` can hold what the functions add beyond it to the
-cold-start target, and show pydantic's share beside it (docs/performance.md).
+Informational: what the contract's choice of validation library costs by itself (pydantic's import,
+the models' build, one validation), shown beside each function's cold start so that a reader can
+tell pydantic's share from what the function adds (docs/performance.md).
 """
 
 from floor_handler import lambda_handler as create_floor
