@@ -153,7 +153,7 @@ checks: .venv-sam/.installed .venv-checkov/.installed
 # With BUILD_LOG (make built, make dev-built) the build's output goes there, and only a failure shows it.
 build: .venv-sam/.installed require-python313
 	@mkdir -p .aws-sam
-	$(SAM_BUILD_ENV) $(SAM) build --parallel $(if $(BUILD_LOG),> $(BUILD_LOG) 2>&1 || { cat $(BUILD_LOG) >&2; echo "sam build failed (output above, also in $(BUILD_LOG))" >&2; exit 1; })
+	$(SAM_BUILD_ENV) $(SAM) build --parallel$(if $(BUILD_LOG), > $(BUILD_LOG) 2>&1 || { cat $(BUILD_LOG) >&2; echo "sam build failed (output above, also in $(BUILD_LOG))" >&2; exit 1; })
 
 require-python313:
 	@test -n "$(PYTHON313)" || { echo "python3.13 is not installed: without the Lambda runtime's Python nothing can be built, so nothing is deployed. Install it (pyenv install 3.13.0) or put python3.13 on the PATH." >&2; exit 1; }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 import pytest
 
@@ -11,13 +11,18 @@ from localdev.template import local_template
 from sections.cors import CorsConfiguration
 
 
+MODULE = "PreflightFunction.app"
+
+
 @pytest.fixture
 def preflight(monkeypatch):
     """The handler with the environment template.yaml gives it, the origins as a deploy would set them."""
     environment = local_template({"CorsAllowedOrigins": "https://app.example.com,https://*.example.org"})
     for name, value in environment.function_environment("PreflightFunction").items():
         monkeypatch.setenv(name, value)
-    return importlib.reload(handler_module("PreflightFunction"))
+    sys.modules.pop(MODULE, None)  # imported afresh: it reads its environment at init, as on Lambda
+    yield handler_module("PreflightFunction")
+    sys.modules.pop(MODULE, None)
 
 
 def event(**headers):

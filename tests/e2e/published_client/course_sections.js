@@ -3,31 +3,11 @@
 // {"call": name, "status": HTTP status, "data": the body}. tests/e2e/test_published_client.py reads them.
 "use strict";
 
-const { http, CourseService } = require("@selfcommunity/api-services");
+const { CourseService } = require("@selfcommunity/api-services");
+const { connect } = require("./recorder");
 
 const [baseUrl, token, courseId, sectionArg] = process.argv.slice(2);
-http.setBasePortal(baseUrl);
-http.setAuthorizeToken(token);
-// The service methods resolve with the body only; the status of each answer is taken on its way in.
-let lastStatus = null;
-http.getClientInstance().interceptors.response.use((response) => {
-  lastStatus = response.status;
-  return response;
-});
-
-async function record(call, promise) {
-  let line;
-  try {
-    const data = await promise;
-    line = { call, status: lastStatus, data: data === "" ? null : data ?? null };
-  } catch (error) {
-    // The client rejects with axios's error (status >= 300); its response carries the status and body.
-    const response = error.response || error;
-    line = { call, status: response.status ?? String(error), data: response.data ?? null };
-  }
-  console.log(JSON.stringify(line));
-  return line;
-}
+const record = connect(baseUrl, token);
 
 async function main() {
   const created = await record(

@@ -10,28 +10,10 @@
 "use strict";
 
 const { http, CourseService, Endpoints } = require("@selfcommunity/api-services");
+const { connect } = require("./recorder");
 
 const [baseUrl, token, courseId] = process.argv.slice(2);
-http.setBasePortal(baseUrl);
-http.setAuthorizeToken(token);
-let lastStatus = null;
-http.getClientInstance().interceptors.response.use((response) => {
-  lastStatus = response.status;
-  return response;
-});
-
-async function record(call, promise, body = (response) => response) {
-  let line;
-  try {
-    const data = body(await promise);
-    line = { call, status: lastStatus, data: data === "" ? null : data ?? null };
-  } catch (error) {
-    const response = error.response || error;
-    line = { call, status: response.status ?? String(error), data: response.data ?? null };
-  }
-  console.log(JSON.stringify(line));
-  return line;
-}
+const record = connect(baseUrl, token);
 
 // FieldName.js: http.request resolves with axios's response; the editor reads response.data.
 function saveName(call, endpoint, ids, name) {
