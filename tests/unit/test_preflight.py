@@ -10,7 +10,6 @@ from localdev.functions import handler_module
 from localdev.template import local_template
 from sections.cors import CorsConfiguration
 
-
 MODULE = "PreflightFunction.app"
 
 
