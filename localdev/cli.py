@@ -78,11 +78,12 @@ def cmd_seed_course(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait_for_stop() -> None:
+def _stop_requested() -> threading.Event:
+    """Set by Ctrl-C (SIGINT) or SIGTERM from now on: one that arrives during start-up stops cleanly after it."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    return stop
 
 
 def start_dynamodb(port: int) -> DynamoDBServer:
@@ -99,9 +100,10 @@ def cmd_dynamodb(args: argparse.Namespace) -> int:
     except PortInUse as taken:
         print(taken, file=sys.stderr)
         return 2
+    stop = _stop_requested()
     server = start_dynamodb(args.port)
     print(f"DynamoDB: {server.endpoint}", flush=True)
-    _wait_for_stop()
+    stop.wait()
     server.stop()
     return 0
 
@@ -130,6 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (TranslationFailed, RuleFailed, PortInUse) as refused:
         print(refused, file=sys.stderr)
         return 2
+    stop = _stop_requested()
     dynamodb = None if args.dynamodb_endpoint else start_dynamodb(args.dynamodb_port)
     endpoint = args.dynamodb_endpoint or dynamodb.endpoint  # type: ignore[union-attr]
     keys = LocalKeys().ensure()
@@ -157,7 +160,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     threading.Thread(target=http.serve_forever, name="http-api", daemon=True).start()
     running = record_running(url, endpoint)
     print(_banner(url, endpoint, keys, api.authorizer.issuer, built=args.built), flush=True)
-    _wait_for_stop()
+    stop.wait()
     print("stopping", flush=True)
     forget_running(running)
     http.shutdown()

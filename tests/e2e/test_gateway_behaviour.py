@@ -231,3 +231,19 @@ def test_a_group_named_like_a_role_grants_nothing(local_only, group):
     response = post_section(local_only, mint("--sub", "g", "--group", group))
     assert response.status_code == 403
     assert response.json()["type"] == "urn:course-api:problem:forbidden"
+
+
+def test_serve_says_when_it_has_stopped_and_leaves_no_endpoints_behind(tmp_path):
+    """Ctrl-C (SIGINT, as a terminal sends it) ends with a "stopped" line, and seed-course no longer finds it."""
+    import signal
+
+    from localdev.endpoints import running_dynamodb
+
+    with serve("--dynamodb-port", "0", env={"LOCALDEV_HOME": str(tmp_path)}) as server:
+        found = server.wait_for([r"DynamoDB:\s+(?P<dynamodb>http://\S+)"])
+        assert running_dynamodb(home=tmp_path) == found["dynamodb"], "seed-course finds the running make dev"
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(timeout=30)
+        lines = server.output().splitlines()
+    assert lines[-2:] == ["stopping", "stopped"], lines[-5:]
+    assert running_dynamodb(home=tmp_path) is None
