@@ -64,5 +64,7 @@ def running_dynamodb(home: Path | None = None) -> str | None:
 
 
 def forget_running(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    """Removes what record_running wrote, unless another serve has written its own since."""
+    with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
+        if json.loads(path.read_text())["pid"] == os.getpid():
+            path.unlink()

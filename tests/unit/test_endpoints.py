@@ -64,3 +64,10 @@ def test_a_serve_that_is_gone_is_not_found(tmp_path):
     (tmp_path / "serve.json").write_text('{"pid": 2147483646, "api": "x", "dynamodb": "y"}')
     assert running_dynamodb(home=tmp_path) is None
     assert os.getpid() != 2147483646
+
+
+def test_a_stopping_serve_leaves_another_serves_endpoints_alone(tmp_path):
+    recorded = record_running("http://127.0.0.1:1", "http://127.0.0.1:2", home=tmp_path)
+    recorded.write_text('{"pid": 1, "api": "x", "dynamodb": "y"}')  # another serve started since
+    forget_running(recorded)
+    assert recorded.exists()
