@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,12 +79,25 @@ def cmd_seed_course(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_requested() -> threading.Event:
-    """Set by Ctrl-C (SIGINT) or SIGTERM from now on: one that arrives during start-up stops cleanly after it."""
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    return stop
+class _StopRequest:
+    """Ctrl-C (SIGINT) or SIGTERM from now on; one that arrives during start-up stops cleanly after it.
+
+    The handler only sets a plain attribute. A threading.Event would deadlock now and then: the
+    handler runs in the main thread, which may hold the Event's lock (inside its own wait) at that
+    very moment, and the lock is not reentrant. The process then ignored every further signal.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._request)
+
+    def _request(self, *_: Any) -> None:
+        self.requested = True
+
+    def wait(self) -> None:
+        while not self.requested:
+            time.sleep(0.2)  # a signal interrupts the sleep and runs the handler; the loop then ends
 
 
 def start_dynamodb(port: int) -> DynamoDBServer:
@@ -100,7 +114,7 @@ def cmd_dynamodb(args: argparse.Namespace) -> int:
     except PortInUse as taken:
         print(taken, file=sys.stderr)
         return 2
-    stop = _stop_requested()
+    stop = _StopRequest()
     server = start_dynamodb(args.port)
     print(f"DynamoDB: {server.endpoint}", flush=True)
     stop.wait()
@@ -132,7 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (TranslationFailed, RuleFailed, PortInUse) as refused:
         print(refused, file=sys.stderr)
         return 2
-    stop = _stop_requested()
+    stop = _StopRequest()
     dynamodb = None if args.dynamodb_endpoint else start_dynamodb(args.dynamodb_port)
     endpoint = args.dynamodb_endpoint or dynamodb.endpoint  # type: ignore[union-attr]
     keys = LocalKeys().ensure()
