@@ -27,6 +27,7 @@ TRANSLATE_SCRIPT = Path(__file__).with_name("sam_translate.py")
 TRANSLATOR_LOCK = ROOT / "requirements" / "translator.lock"
 CACHE_DIR = ROOT / ".localdev" / "translated"
 _ANY = "x-amazon-apigateway-any-method"
+_API_TYPE = "AWS::ApiGatewayV2::Api"
 
 
 class TranslationFailed(RuntimeError):
@@ -80,9 +81,6 @@ def deployed_api(template: Template) -> DeployedApi:
     (api,) = [resource for resource in cloudformation["Resources"].values() if resource["Type"] == _API_TYPE]
     body = api["Properties"]["Body"]
     return DeployedApi(_routes(body, resolved), *_cors(body, resolved))
-
-
-_API_TYPE = "AWS::ApiGatewayV2::Api"
 
 
 def _routes(body: dict[str, Any], resolved: Template) -> list[Route]:
