@@ -14,7 +14,7 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ class DeployedApi:
     # None where API Gateway would have no CORS configuration; `cors_problem` then says why.
     cors: CorsConfiguration | None
     cors_problem: str | None = None
+    # Each JWT authorizer's token header, lower-cased, from its identitySource ($request.header.X).
+    identity_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def functions(self) -> set[str]:
@@ -80,15 +82,24 @@ def deployed_api(template: Template) -> DeployedApi:
     resolved = Template(cloudformation, template.overrides, template.path)
     (api,) = [resource for resource in cloudformation["Resources"].values() if resource["Type"] == _API_TYPE]
     body = api["Properties"]["Body"]
-    return DeployedApi(_routes(body, resolved), *_cors(body, resolved))
+    identity_headers = _jwt_identity_headers(body)
+    cors, cors_problem = _cors(body, resolved)
+    return DeployedApi(_routes(body, resolved, set(identity_headers)), cors, cors_problem, identity_headers)
 
 
-def _routes(body: dict[str, Any], resolved: Template) -> list[Route]:
-    jwt_schemes = {
-        name
-        for name, scheme in body.get("components", {}).get("securitySchemes", {}).items()
-        if scheme.get("x-amazon-apigateway-authorizer", {}).get("type") == "jwt"
-    }
+def _jwt_identity_headers(body: dict[str, Any]) -> dict[str, str]:
+    """The JWT authorizers (security schemes) of the body, each with the header its token comes in."""
+    found = {}
+    for name, scheme in body.get("components", {}).get("securitySchemes", {}).items():
+        authorizer = scheme.get("x-amazon-apigateway-authorizer", {})
+        if authorizer.get("type") == "jwt":
+            found[name] = (
+                str(authorizer.get("identitySource", "$request.header.Authorization")).rsplit(".", 1)[-1].lower()
+            )
+    return found
+
+
+def _routes(body: dict[str, Any], resolved: Template, jwt_schemes: set[str]) -> list[Route]:
     routes = []
     for path, operations in body["paths"].items():
         for method, operation in operations.items():

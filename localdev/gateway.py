@@ -70,9 +70,7 @@ class LocalHttpApi:
         self.cors = deployed.cors
         if deployed.cors_problem:
             log(f"no CORS configuration, as deployed: {deployed.cors_problem}")
-        auth = template.http_api().get("Auth", {})
-        sources = auth.get("Authorizers", {}).get(auth.get("DefaultAuthorizer"), {}).get("IdentitySource", "")
-        self.identity_header = sources.rsplit(".", 1)[-1].lower() if sources else "authorization"
+        self.identity_headers = deployed.identity_headers
         self.authorizer = authorizer
         self.invoke = invoke
         self.log = log
@@ -113,7 +111,8 @@ class LocalHttpApi:
         claims = None
         if matched.route.authorizer:
             try:
-                claims = self.authorizer.authorize(lowered.get(self.identity_header), matched.route.scopes)
+                token_header = self.identity_headers[matched.route.authorizer]
+                claims = self.authorizer.authorize(lowered.get(token_header), matched.route.scopes)
             except AuthorizerRefused as refused:
                 return gateway_message(
                     refused.status, refused.message, [("www-authenticate", refused.www_authenticate)]

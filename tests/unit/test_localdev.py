@@ -16,6 +16,8 @@ from localdev.template import load_template, local_template
 def test_template_routes_function_environment_and_tables():
     template = local_template()
     scopes = ("aws.cognito.signin.user.admin",)
+    # The token's header, as the translated authorizer names it ($request.header.Authorization).
+    assert deployed_api(template).identity_headers == {"JwtAuthorizer": "authorization"}
     assert sorted(deployed_api(template).routes, key=lambda route: route.route_key) == [
         Route("$default", "CreateSectionFunction", "JwtAuthorizer", scopes),
         Route("DELETE /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
