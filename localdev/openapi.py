@@ -277,8 +277,9 @@ def _parameters() -> dict[str, dict[str, Any]]:
 
 def _form_schema(schema: dict[str, Any], title: str) -> dict[str, Any]:
     """A form cannot send null or an empty list: an empty dripped_at means null there, and a single empty
-    lessons_order the empty list (sections/request_body.py)."""
-    form = copy.deepcopy(schema)
+    lessons_order the empty list (sections/request_body.py). Its values are all text, converted to the
+    field's type as before: the JSON body's integers-as-strings alternative is not the form's rule."""
+    form = _form_integers(copy.deepcopy(schema))
     form["title"] = title
     dripped_at = form["properties"]["dripped_at"]
     dripped_at["anyOf"] = [
@@ -291,6 +292,19 @@ def _form_schema(schema: dict[str, Any], title: str) -> dict[str, Any]:
     outer = {key: lessons_order.pop(key) for key in ("title", "default") if key in lessons_order}
     form["properties"]["lessons_order"] = {"anyOf": [lessons_order, empty], **outer}
     return form
+
+
+def _form_integers(schema: Any) -> Any:
+    """The schema with each integer-or-digits alternative (sections/models.py) reduced to the integer."""
+    if isinstance(schema, list):
+        return [_form_integers(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    alternatives = schema.get("anyOf", [])
+    if [alternative.get("type") for alternative in alternatives] == ["integer", "string"]:
+        rest = {key: value for key, value in schema.items() if key != "anyOf"}
+        return dict(sorted({**alternatives[0], **rest}.items()))
+    return {key: _form_integers(value) for key, value in schema.items()}
 
 
 def _components() -> dict[str, Any]:

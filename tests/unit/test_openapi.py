@@ -3,12 +3,14 @@
 import json
 import re
 from pathlib import Path
+from unittest.mock import ANY
 
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from localdev.openapi import openapi_document
+from sections import integer_text
 from sections.idempotency_key import HEADER_PATTERN, parse_idempotency_key
 from sections.models import NAME_PATTERN, SectionRequest
 from sections.problems import InvalidRequest
@@ -42,11 +44,15 @@ def test_openapi_documents_the_contract():
     assert "additionalProperties" not in request
     assert "ignored" in request["description"]
     assert request["required"] == ["name"]
-    assert request["properties"]["lessons_order"]["items"] == {"type": "integer", "minimum": 1, "maximum": 2**53 - 1}
-    assert (request["properties"]["drip_delay"]["minimum"], request["properties"]["drip_delay"]["maximum"]) == (
-        0,
-        2**31 - 1,
-    )
+    lesson, digits = request["properties"]["lessons_order"]["items"]["anyOf"]
+    assert lesson == {"type": "integer", "minimum": 1, "maximum": 2**53 - 1}
+    assert digits == {"type": "string", "pattern": integer_text.pattern(1, 2**53 - 1), "description": ANY}
+    number, digits = request["properties"]["drip_delay"]["anyOf"]
+    assert (number["minimum"], number["maximum"]) == (0, 2**31 - 1)
+    assert digits["pattern"] == integer_text.pattern(0, 2**31 - 1)
+    assert "decimal point followed only by zeros" in digits["description"]
+    form = document["components"]["schemas"]["SectionRequestForm"]["properties"]
+    assert (form["drip_delay"]["type"], form["lessons_order"]["anyOf"][0]["items"]["type"]) == ("integer", "integer")
     changes = document["components"]["schemas"]["SectionChanges"]
     assert "required" not in changes and "additionalProperties" not in changes
 

@@ -48,14 +48,14 @@ def test_dripped_at_is_normalised_to_utc(raw, expected):
     ("body", "field"),
     [
         ({"name": "x", "drip_delay": True}, "drip_delay"),
-        ({"name": "x", "drip_delay": "5"}, "drip_delay"),
+        ({"name": "x", "drip_delay": "5.5"}, "drip_delay"),
         ({"name": "x", "drip_delay": 5.5}, "drip_delay"),
         ({"name": "x", "lessons_order": [1, 2.5]}, "lessons_order[1]"),
         ({"name": "x", "lessons_order": [1, 1.0]}, "lessons_order"),
         ({"name": "x", "drip_delay": -1}, "drip_delay"),
         ({"name": "x", "drip_delay": 2**31}, "drip_delay"),
         ({"name": "x", "lessons_order": [1, True]}, "lessons_order[1]"),
-        ({"name": "x", "lessons_order": ["1"]}, "lessons_order[0]"),
+        ({"name": "x", "lessons_order": ["one"]}, "lessons_order[0]"),
         ({"name": "x", "lessons_order": [0]}, "lessons_order[0]"),
         ({"name": "x", "lessons_order": [2**53]}, "lessons_order[0]"),
         ({"name": "x", "lessons_order": [1, 2, 1]}, "lessons_order"),
@@ -80,7 +80,7 @@ def test_strict_json_rules_name_the_field(body, field):
 
 def test_every_bad_field_is_reported_at_once():
     with pytest.raises(InvalidRequest) as raised:
-        parse(json.dumps({"name": "", "drip_delay": "1", "lessons_order": [0], "extra": 1}))
+        parse(json.dumps({"name": "", "drip_delay": "1.5", "lessons_order": [0], "extra": 1}))
     assert set(fields_of(raised)) == {"name", "drip_delay", "lessons_order[0]"}
 
 
@@ -231,6 +231,18 @@ def test_whole_numbers_written_with_a_fraction_are_integers_as_in_json_schema():
         ({"name": "x", "drip_delay": -1}, "drip_delay", "must be 0 or more"),
         ({"name": "x", "drip_delay": 2**31}, "drip_delay", "must be 2147483647 or less"),
         ({"name": "x", "drip_delay": 1.5}, "drip_delay", "must be an integer"),
+        (
+            {"name": "x", "drip_delay": "seven"},
+            "drip_delay",
+            'must be an integer, or a string of its decimal digits such as "7"',
+        ),
+        (
+            {"name": "x", "drip_delay": "-1"},
+            "drip_delay",
+            'must be an integer, or a string of its decimal digits such as "7"',
+        ),
+        ({"name": "x", "drip_delay": "2147483648"}, "drip_delay", "must be 2147483647 or less"),
+        ({"name": "x", "lessons_order": ["0"]}, "lessons_order[0]", "must be 1 or more"),
         ({"name": "x", "dripped_at": 5}, "dripped_at", "must be an ISO 8601 date-time, such as 2025-03-01T10:00:00Z"),
     ],
 )

@@ -240,13 +240,28 @@ def test_an_empty_patch_changes_nothing_and_writes_nothing(dynamodb, lambda_cont
     assert request(lambda_context, "PATCH", section=2, body={})[0] == 404
 
 
-@pytest.mark.parametrize("body", [{"name": None}, {"drip_delay": None}, {"lessons_order": None}, {"drip_delay": "5"}])
+@pytest.mark.parametrize(
+    "body",
+    [{"name": None}, {"name": None, "type": "lesson"}, {"drip_delay": None}, {"lessons_order": None}]
+    + [{"drip_delay": text} for text in ("5.5", "seven", "", "-1", "2147483648")],
+)
 def test_patch_refuses_null_and_wrong_types_where_create_does(dynamodb, lambda_context, body):
     create(lambda_context)
+    before = section_items(dynamodb)
     status, headers, problem = request(lambda_context, "PATCH", section=1, body=body)
     assert_problem(status, headers, problem, 400)
-    assert [error["field"] for error in problem["errors"]] == list(body)
+    assert [error["field"] for error in problem["errors"]] == [field for field in body if field != "type"]
     assert request(lambda_context, "GET", section=1)[2] == {"id": 1, **WEEK_1}
+    assert section_items(dynamodb) == before
+
+
+def test_a_day_delay_sent_as_text_is_stored_and_answered_as_a_number(dynamodb, lambda_context):
+    """The platform's editor sends the delay in days as its input's text: {"drip_delay": "7"}."""
+    create(lambda_context)
+    status, _, patched = request(lambda_context, "PATCH", section=1, body={"drip_delay": "7"})
+    assert (status, patched) == (200, {"id": 1, **WEEK_1, "drip_delay": 7})
+    (item,) = section_items(dynamodb)
+    assert item["drip_delay"] == {"N": "7"}
 
 
 @pytest.mark.parametrize("trailing_slash", [True, False])

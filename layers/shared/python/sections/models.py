@@ -11,8 +11,18 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+)
 
+from sections import integer_text
 from sections.section import MAX_SAFE_INTEGER
 
 MAX_DRIP_DELAY = 2**31 - 1
@@ -54,11 +64,35 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _whole_number(value: Any) -> Any:
-    """19517.0 is the integer 19517 to JSON Schema, and JSON cannot tell them apart; 5.5, true and "5" stay refused."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+def _integer(minimum: int, maximum: int) -> Any:
+    """An integer field from `minimum` to `maximum` as the platform takes it, and its published schema.
+
+    - 19517.0 is the integer 19517 to JSON Schema, and JSON cannot tell them apart; 5.5 and true stay refused.
+    - In JSON, a string holding the integer's digits is read as the platform reads it (sections/integer_text.py).
+    - A form's values are all text: they keep pydantic's conversion (request_body.py), so only JSON is read here.
+    """
+
+    def read(value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and info.mode == "json":
+            number = integer_text.parse(value, maximum)
+            if number is None:
+                raise ValueError(integer_text.MESSAGE)
+            return number
+        return value
+
+    schema = {
+        "anyOf": [
+            {"type": "integer", "minimum": minimum, "maximum": maximum},
+            {
+                "type": "string",
+                "pattern": integer_text.pattern(minimum, maximum),
+                "description": integer_text.DESCRIPTION,
+            },
+        ]
+    }
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(read), WithJsonSchema(schema)]
 
 
 def _no_duplicates(kind: str) -> AfterValidator:
@@ -77,18 +111,17 @@ SectionName = Annotated[
     WithJsonSchema({"type": "string", "pattern": NAME_PATTERN}),
 ]
 DrippedAt = Annotated[datetime | None, BeforeValidator(_parse_date_time), AfterValidator(_as_utc)]
-# Field before the validator: the other way round, pydantic publishes `ge`/`le` instead of minimum/maximum.
-LessonId = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER), BeforeValidator(_whole_number)]
+LessonId = _integer(1, MAX_SAFE_INTEGER)
 LessonsOrder = Annotated[
     list[LessonId],
     Field(max_length=MAX_LESSONS, json_schema_extra={"uniqueItems": True}),
     _no_duplicates("lesson"),
 ]
-SectionId = Annotated[int, Field(ge=1, le=MAX_SAFE_INTEGER), BeforeValidator(_whole_number)]
+SectionId = _integer(1, MAX_SAFE_INTEGER)
 SectionsOrder = Annotated[list[SectionId], Field(json_schema_extra={"uniqueItems": True}), _no_duplicates("section")]
 
 
-DripDelay = Annotated[int, Field(ge=0, le=MAX_DRIP_DELAY), BeforeValidator(_whole_number)]
+DripDelay = _integer(0, MAX_DRIP_DELAY)
 # `id` is read-only: accepted and dropped.
 ReadOnlyId = Annotated[Any, Field(exclude=True, json_schema_extra={"readOnly": True, "description": "Ignored."})]
 
