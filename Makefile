@@ -28,11 +28,12 @@ UV_SYNC = $(UV) pip sync --quiet --python $(1)/bin/python
 RIE := .tools/aws-lambda-rie
 RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 
-.PHONY: help dev dev-built built test test-fast lint checks build require-python313 build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
+.PHONY: help dev dev-built editor built test test-fast lint checks build require-python313 build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
 
 help:
 	@echo "make dev        start the local API (127.0.0.1:3000) and embedded DynamoDB (127.0.0.1:8000)"
 	@echo "make dev-built  the same, running what sam build ships (function build, layer, runtime)"
+	@echo "make editor     the platform's course editor on http://localhost:5173, against the running make dev"
 	@echo "make test       every test, coverage gate, static checks (cfn-lint, sam validate, checkov), sam build"
 	@echo "make bench      cold start and per-request cost against a bare handler"
 	@echo "make test-fast  the unit tests only, for the edit loop"
@@ -72,6 +73,17 @@ $(NPM_TOOLS): requirements/npm/package.json requirements/npm/package-lock.json
 	mkdir -p .tools/npm
 	cp requirements/npm/package.json requirements/npm/package-lock.json .tools/npm/
 	npm ci --prefix .tools/npm --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The platform's real course editor (requirements/editor/: @selfcommunity/react-ui, React, esbuild),
+# for `make editor` and tests/e2e/test_real_editor.py. Install scripts stay off: mui-color-input's
+# preinstall refuses any client but pnpm, canvas's would compile a native module the bundle never
+# uses, and esbuild's only checks the binary that its platform package already brings.
+EDITOR_TOOLS := .tools/editor/.installed
+$(EDITOR_TOOLS): requirements/editor/package.json requirements/editor/package-lock.json
+	mkdir -p .tools/editor
+	cp requirements/editor/package.json requirements/editor/package-lock.json .tools/editor/
+	npm ci --prefix .tools/editor --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Debian's chromium for the browser test (tests/e2e/test_browser_cors.py), driven by Playwright, pinned
@@ -128,11 +140,15 @@ TRANSLATOR := .venv-translator/.installed
 dev: $(VENV)/.installed $(RIE) $(TRANSLATOR)
 	$(PY) -m localdev serve
 
+# Start `make dev` first: this serves the page and prints its URLs, each with a manager's token.
+editor: $(VENV)/.installed $(EDITOR_TOOLS)
+	$(PY) -m localdev editor
+
 # The one command that runs everything CI runs: every test on both cores (pytest-xdist), then the
 # one that compares rates measured side by side, alone, adding to the same coverage figures.
 # The static checks and the builds run side by side too: each is mostly one core's work.
 test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) .venv-sam/.installed .venv-checkov/.installed $(CHROMIUM)
-	$(MAKE) --no-print-directory -j2 lint checks built
+	$(MAKE) --no-print-directory -j2 lint checks built $(EDITOR_TOOLS)
 	$(PY) -m pytest -n 2 --dist worksteal -m "not alone" --cov-report=
 	$(PY) -m pytest -m alone --cov-append -q
 

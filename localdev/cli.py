@@ -25,10 +25,17 @@ from localdev.dynamodb import (
     put_course,
     seed_demo_courses,
 )
-from localdev.endpoints import PortInUse, claim_port, forget_running, record_running, running_dynamodb
+from localdev.endpoints import (
+    PortInUse,
+    claim_port,
+    forget_running,
+    record_running,
+    running_api,
+    running_dynamodb,
+)
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import import_path, roles_claim
-from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
+from localdev.keys import KEYS_DIR, LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
 from localdev.template import TEMPLATE_PATH, Template, local_template
 
 if TYPE_CHECKING:
@@ -259,6 +266,41 @@ def cmd_sam_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_editor(args: argparse.Namespace) -> int:
+    """The platform's course editor for the demo courses with a release column, against the running `make dev`."""
+    from localdev.editor import EditorMissing, build_page, page_url, serve_directory
+
+    api = args.api or running_api()
+    if not api:
+        print("No `make dev` is running: start it in another terminal first, or name the API: --api URL", file=sys.stderr)
+        return 2
+    try:
+        claim_port(args.port, "editor page", "EDITOR_PORT", "--port")
+        page = build_page(KEYS_DIR / "editor-page")
+    except (PortInUse, EditorMissing) as refused:
+        print(refused, file=sys.stderr)
+        return 2
+    courses = [(course_id, name, kind) for course_id, name, kind, deleted in DEMO_COURSES if kind != "self-paced"]
+    token = LocalKeys().ensure().mint(
+        sub="editor",
+        groups=[f"course:{course_id}:manager" for course_id, _, _ in courses],
+        roles_claim=roles_claim(),
+        scopes=local_template().authorizer_scopes(),
+    )
+    stop = _StopRequest()
+    with serve_directory(page, args.port) as served:
+        # The template's default CorsAllowedOrigins is http://localhost:5173: the page's origin by default.
+        origin = served.replace("127.0.0.1", "localhost")
+        print(f"The platform's course editor (EditCourse) against {api}, as a manager (token valid for 1 hour):\n")
+        for course_id, name, kind in courses:
+            url = page_url(origin, api=api, token=token, course_id=course_id, course_type=kind, name=name)
+            print(f"{kind:<11} {url}\n")
+        print(f"The API must allow the origin {origin} (CorsAllowedOrigins; `make dev` does by default).")
+        print("Press Ctrl-C to stop.", flush=True)
+        stop.wait()
+    return 0
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from localdev.openapi import render
 
@@ -310,6 +352,11 @@ def parser() -> argparse.ArgumentParser:
     sam_env = commands.add_parser("sam-env", help="env-vars JSON for `sam local start-api`")
     sam_env.add_argument("--endpoint")
     sam_env.set_defaults(run=cmd_sam_env)
+
+    editor = commands.add_parser("editor", help="the platform's course editor against the running `make dev`")
+    editor.add_argument("--port", type=int, default=int(os.environ.get("EDITOR_PORT", "5173")))
+    editor.add_argument("--api", help="the local API's URL; default: the running `make dev`'s")
+    editor.set_defaults(run=cmd_editor)
 
     openapi = commands.add_parser("openapi", help="print docs/openapi.json as generated from the code")
     openapi.set_defaults(run=cmd_openapi)

@@ -55,12 +55,21 @@ def record_running(api_url: str, dynamodb_endpoint: str, home: Path | None = Non
 
 def running_dynamodb(home: Path | None = None) -> str | None:
     """The DynamoDB endpoint of a `localdev serve` that is still running, if there is one."""
+    return _running(home, "dynamodb")
+
+
+def running_api(home: Path | None = None) -> str | None:
+    """The local API's URL of a `localdev serve` that is still running, if there is one."""
+    return _running(home, "api")
+
+
+def _running(home: Path | None, endpoint: str) -> str | None:
     try:
         running = json.loads(running_file(home).read_text())
         os.kill(int(running["pid"]), 0)  # still there?
+        return str(running[endpoint])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return str(running["dynamodb"])
 
 
 def forget_running(path: Path) -> None:

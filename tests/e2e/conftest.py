@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -76,6 +77,26 @@ def _mint_once(home: str, args: tuple[str, ...]) -> str:
         [sys.executable, "-m", "localdev", "token", *args], cwd=ROOT, capture_output=True, text=True, check=True
     )
     return result.stdout.strip()
+
+
+# Without these, chromium reaches for the network at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's chromium, driven by Playwright (its own browser download is not used)."""
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("chromium is not installed: `make test` installs Debian's package")
+    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="session")

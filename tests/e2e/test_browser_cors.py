@@ -8,63 +8,34 @@ client under node sends no preflight, so only a browser shows whether one passes
 
 from __future__ import annotations
 
-import functools
-import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import mint, serve
+from localdev.editor import serve_directory
+from tests.e2e.conftest import launch_chromium, mint, serve
 
 pytestmark = pytest.mark.e2e
 
 PAGE_DIR = Path(__file__).parent / "browser"
 FIXTURE_TEMPLATE = Path(__file__).parents[1] / "fixtures" / "template-2026-11-27.yaml"
-# As the environment notes say: without these, chromium reaches for the network at every start.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SECTIONS = "/api/v2/course/1/section/"
 
 
-@contextmanager
-def page_origin() -> Iterator[str]:
+def page_origin() -> Any:
     """The page, served from its own loopback port: another origin than the API's."""
-    handler = functools.partial(_QuietHandler, directory=str(PAGE_DIR))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
+    return serve_directory(PAGE_DIR)
 
 
 def browse(origin: str, api: str, steps: list[list[Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     """The page's results for the steps, and what the browser's console said (its CORS verdicts)."""
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium")
-    if not executable:
-        pytest.fail("chromium is not installed: `make test` installs Debian's package")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             console: list[str] = []

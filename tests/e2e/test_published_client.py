@@ -99,21 +99,30 @@ def test_the_course_editors_calls_work_as_the_editor_makes_them(local_only):
         "addSection",
         "addSection",
         "renameSection",
+        "renameSectionUntyped",
         "patchLessonsOrder",
         "patchDripDelay",
+        "patchDripDelayWeeks",
         "patchDrippedAt",
         "patchCourse",
         "getCourseSections",
         "deleteCourseSection",
         "getCourseSections",
     ]
-    added, renamed, lessons, delay, dripped, reordered, listed, deleted, listed_after = (*calls[:1], *calls[3:])
-    assert [call["status"] for call in calls] == [201, 201, 201, 200, 200, 200, 200, 200, 200, 204, 200], calls
+    added, renamed, untyped, lessons, delay, weeks, dripped, reordered, listed, deleted, listed_after = (
+        *calls[:1],
+        *calls[3:],
+    )
+    assert [call["status"] for call in calls] == [201, 201, 201, 200, 400, 200, 200, 200, 200, 200, 200, 204, 200], (
+        calls
+    )
     first, second, third = (call["data"]["id"] for call in calls[:3])
     assert added["data"] == {"id": first, "name": "Week 1", "dripped_at": None, "drip_delay": 0, "lessons_order": []}
     assert renamed["data"]["name"] == "Week 2, renamed"
+    assert untyped["data"]["errors"] == [{"field": "name", "message": "must be a string"}]
     assert lessons["data"]["lessons_order"] == [3, 1, 2]
-    assert delay["data"]["drip_delay"] == 7
+    assert delay["data"]["drip_delay"] == 7, "the day delay, sent as text, is answered as a number"
+    assert weeks["data"]["drip_delay"] == 14
     assert dripped["data"]["dripped_at"] == "2027-01-15T09:30:00Z"
     assert reordered["data"] == {"id": course_id, "sections_order": [third, first, second]}
     assert [section["id"] for section in listed["data"]] == [third, first, second]
@@ -124,6 +133,7 @@ def test_the_course_editors_calls_work_as_the_editor_makes_them(local_only):
         "drip_delay": 7,
         "lessons_order": [3, 1, 2],
     }
+    assert listed["data"][2]["name"] == "Week 2, renamed", "the untyped confirmation changed nothing"
     assert deleted["data"] is None
     assert [(section["id"], section["name"]) for section in listed_after["data"]] == [
         (third, "Week 3"),

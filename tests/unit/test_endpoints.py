@@ -7,7 +7,14 @@ import socket
 
 import pytest
 
-from localdev.endpoints import PortInUse, claim_port, forget_running, record_running, running_dynamodb
+from localdev.endpoints import (
+    PortInUse,
+    claim_port,
+    forget_running,
+    record_running,
+    running_api,
+    running_dynamodb,
+)
 
 
 @pytest.fixture
@@ -60,9 +67,9 @@ def test_seed_course_finds_the_running_make_dev_and_says_what_to_set_when_none_a
 
 def test_a_serve_that_is_gone_is_not_found(tmp_path):
     record_running("http://127.0.0.1:1", "http://127.0.0.1:2", home=tmp_path)
-    assert running_dynamodb(home=tmp_path) == "http://127.0.0.1:2"
+    assert (running_api(home=tmp_path), running_dynamodb(home=tmp_path)) == ("http://127.0.0.1:1", "http://127.0.0.1:2")
     (tmp_path / "serve.json").write_text('{"pid": 2147483646, "api": "x", "dynamodb": "y"}')
-    assert running_dynamodb(home=tmp_path) is None
+    assert (running_api(home=tmp_path), running_dynamodb(home=tmp_path)) == (None, None)
     assert os.getpid() != 2147483646
 
 

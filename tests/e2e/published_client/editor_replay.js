@@ -4,7 +4,9 @@
 // - Lessons/FieldName.js adds and renames a section with http.request and {name, type: "lesson"}, to
 //   Endpoints.CreateCourseSection (new row) or Endpoints.PatchCourseSection (rename);
 // - Lessons/SectionRow.js patches lessons_order after a drag and drop, and deletes sections;
-// - LessonReleaseMenu.js patches drip_delay, and dripped_at as Date.toISOString();
+// - LessonReleaseMenu.js patches drip_delay, in days as its input's text ("7") and in weeks as a number
+//   (the text times 7), and dripped_at as Date.toISOString();
+// - FieldName.js, confirmed untyped after an earlier save in its row, sends {name: null} (its setName(null));
 // - Lessons.js reorders the sections with CourseService.patchCourse(course.id, {sections_order}).
 // Prints one JSON line per call: {"call", "status", "data"}. tests/e2e/test_published_client.py reads them.
 "use strict";
@@ -32,8 +34,10 @@ async function main() {
   }
   const [first, second, third] = added;
   await saveName("renameSection", Endpoints.PatchCourseSection, { id: courseId, section_id: second }, "Week 2, renamed");
+  await saveName("renameSectionUntyped", Endpoints.PatchCourseSection, { id: courseId, section_id: second }, null);
   await record("patchLessonsOrder", CourseService.patchCourseSection(courseId, first, { lessons_order: [3, 1, 2] }));
-  await record("patchDripDelay", CourseService.patchCourseSection(courseId, first, { drip_delay: 7 }));
+  await record("patchDripDelay", CourseService.patchCourseSection(courseId, first, { drip_delay: "7" }));
+  await record("patchDripDelayWeeks", CourseService.patchCourseSection(courseId, third, { drip_delay: "2" * 7 }));
   const releasedAt = new Date(Date.UTC(2027, 0, 15, 9, 30, 0, 0));
   await record("patchDrippedAt", CourseService.patchCourseSection(courseId, first, { dripped_at: releasedAt.toISOString() }));
   await record("patchCourse", CourseService.patchCourse(courseId, { sections_order: [third, first, second] }));
