@@ -272,7 +272,9 @@ def cmd_editor(args: argparse.Namespace) -> int:
 
     api = args.api or running_api()
     if not api:
-        print("No `make dev` is running: start it in another terminal first, or name the API: --api URL", file=sys.stderr)
+        print(
+            "No `make dev` is running: start it in another terminal first, or name the API: --api URL", file=sys.stderr
+        )
         return 2
     try:
         claim_port(args.port, "editor page", "EDITOR_PORT", "--port")
@@ -281,11 +283,15 @@ def cmd_editor(args: argparse.Namespace) -> int:
         print(refused, file=sys.stderr)
         return 2
     courses = [(course_id, name, kind) for course_id, name, kind, deleted in DEMO_COURSES if kind != "self-paced"]
-    token = LocalKeys().ensure().mint(
-        sub="editor",
-        groups=[f"course:{course_id}:manager" for course_id, _, _ in courses],
-        roles_claim=roles_claim(),
-        scopes=local_template().authorizer_scopes(),
+    token = (
+        LocalKeys()
+        .ensure()
+        .mint(
+            sub="editor",
+            groups=[f"course:{course_id}:manager" for course_id, _, _ in courses],
+            roles_claim=roles_claim(),
+            scopes=local_template().authorizer_scopes(),
+        )
     )
     stop = _StopRequest()
     with serve_directory(page, args.port) as served:
