@@ -124,7 +124,7 @@ built: .venv-sam/.installed $(RIE)
 	else $(MAKE) -s build $(HOST_LAYER)/.built $(LAMBDA_RUNTIME) BUILD_LOG=.aws-sam/build.log; fi
 
 dev-built: $(VENV)/.installed built $(TRANSLATOR)
-	$(PY) -m localdev serve --built
+	$(PY) -m localdev serve --built --parameter-overrides "$(PARAMETER_OVERRIDES)"
 
 # Only the one wheel is fetched (no dependencies): the emulator binary is all we take from it.
 $(RIE): requirements/sam.txt $(UV)
@@ -137,8 +137,9 @@ $(RIE): requirements/sam.txt $(UV)
 # The local API routes what `sam deploy` creates: aws-sam-translator (.venv-translator) translates the template.
 TRANSLATOR := .venv-translator/.installed
 
+# PARAMETER_OVERRIDES: template parameters, as sam's --parameter-overrides ('RoleSource=table').
 dev: $(VENV)/.installed $(RIE) $(TRANSLATOR)
-	$(PY) -m localdev serve
+	$(PY) -m localdev serve --parameter-overrides "$(PARAMETER_OVERRIDES)"
 
 # Start `make dev` first: this serves the page and prints its URLs, each with a manager's token.
 editor: $(VENV)/.installed $(EDITOR_TOOLS)

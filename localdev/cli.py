@@ -19,7 +19,9 @@ from botocore.exceptions import EndpointConnectionError
 
 from localdev.dynamodb import (
     DEMO_COURSES,
+    DEMO_STAFF,
     DynamoDBServer,
+    course_staff,
     create_tables,
     dynamodb_client,
     put_course,
@@ -74,7 +76,8 @@ def cmd_seed_course(args: argparse.Namespace) -> int:
     client = dynamodb_client(endpoint, attempts=2)
     name = args.name or f"Course {args.id}"
     try:
-        put_course(client, _table_name(), args.id, name=name, course_type=args.type, deleted=args.deleted)
+        staff = _seeded_staff(client, args) if args.manager or args.creator else None
+        put_course(client, _table_name(), args.id, name=name, course_type=args.type, deleted=args.deleted, staff=staff)
     except EndpointConnectionError:
         print(
             f"No DynamoDB answers at {endpoint}. Start `make dev` first, or point at the one it runs: "
@@ -83,7 +86,17 @@ def cmd_seed_course(args: argparse.Namespace) -> int:
         )
         return 2
     print(f"course {args.id} ({args.type}{', deleted' if args.deleted else ''}) is in {_table_name()}")
+    if staff is not None:
+        print("staff: " + ", ".join(f"{sub} ({role})" for sub, role in staff.items()))
     return 0
+
+
+def _seeded_staff(client: Any, args: argparse.Namespace) -> dict[str, str]:
+    """The managers given replace the course's managers; the creator is kept unless another is given,
+    as the platform never removes one (docs/data-model.md)."""
+    existing = course_staff(client, _table_name(), args.id)
+    creators = [args.creator] if args.creator else [sub for sub, role in existing.items() if role == "creator"]
+    return {**{sub: "manager" for sub in args.manager}, **{sub: "creator" for sub in creators}}
 
 
 class _StopRequest:
@@ -155,6 +168,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     stop = _StopRequest()
     dynamodb = None if args.dynamodb_endpoint else start_dynamodb(args.dynamodb_port)
+    role_source = template.function_environment(FUNCTION).get("ROLE_SOURCE", "token")
     endpoint = args.dynamodb_endpoint or dynamodb.endpoint  # type: ignore[union-attr]
     keys = LocalKeys().ensure()
 
@@ -180,7 +194,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = f"http://127.0.0.1:{http.server_address[1]}"
     threading.Thread(target=http.serve_forever, name="http-api", daemon=True).start()
     running = record_running(url, endpoint)
-    print(_banner(url, endpoint, keys, api.authorizer.issuer, built=args.built), flush=True)
+    print(_banner(url, endpoint, keys, api.authorizer.issuer, built=args.built, role_source=role_source), flush=True)
     stop.wait()
     print("stopping", flush=True)
     forget_running(running)
@@ -214,9 +228,12 @@ def _parameter_overrides(text: str) -> dict[str, str]:
     return {name: value for name, _, value in pairs if name}
 
 
-def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str, built: bool = False) -> str:
+def _banner(
+    url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str, built: bool = False, role_source: str = "token"
+) -> str:
+    (banner_sub,) = DEMO_STAFF
     token = keys.mint(
-        sub="local-user",
+        sub=banner_sub,
         groups=["course:1:manager"],
         roles_claim=roles_claim(),
         scopes=local_template().authorizer_scopes(),
@@ -242,10 +259,24 @@ def _banner(url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str, buil
         "",
         curl,
         "",
-        "More tokens: .venv/bin/python -m localdev token --sub alice --group course:2:creator",
+        *_roles_hint(role_source),
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _roles_hint(role_source: str) -> list[str]:
+    if role_source == "table":
+        return [
+            f"Roles:      from each course item's staff (RoleSource=table): {next(iter(DEMO_STAFF))} manages 1, 2 and 3;",
+            "            a change takes effect on the next request, whatever the token:",
+            "            .venv/bin/python -m localdev seed-course --id 2 --type structured --manager alice",
+        ]
+    return [
+        "Roles:      from the token's groups (RoleSource=token); a group removed from a user keeps",
+        "            working until that user's token expires (Cognito: 1 hour by default).",
+        "More tokens: .venv/bin/python -m localdev token --sub alice --group course:2:creator",
+    ]
 
 
 def cmd_sam_env(args: argparse.Namespace) -> int:
@@ -283,15 +314,13 @@ def cmd_editor(args: argparse.Namespace) -> int:
         print(refused, file=sys.stderr)
         return 2
     courses = [(course_id, name, kind) for course_id, name, kind, deleted in DEMO_COURSES if kind != "self-paced"]
-    token = (
-        LocalKeys()
-        .ensure()
-        .mint(
-            sub="editor",
-            groups=[f"course:{course_id}:manager" for course_id, _, _ in courses],
-            roles_claim=roles_claim(),
-            scopes=local_template().authorizer_scopes(),
-        )
+    keys = LocalKeys().ensure()
+    (editor_sub,) = DEMO_STAFF  # a manager of the demo courses, whichever RoleSource the API has
+    token = keys.mint(
+        sub=editor_sub,
+        groups=[f"course:{course_id}:manager" for course_id, _, _ in courses],
+        roles_claim=roles_claim(),
+        scopes=local_template().authorizer_scopes(),
     )
     stop = _StopRequest()
     with serve_directory(page, args.port) as served:
@@ -347,6 +376,13 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--id", type=int, required=True)
     seed.add_argument("--type", choices=COURSE_TYPES, required=True)
     seed.add_argument("--deleted", action="store_true")
+    seed.add_argument(
+        "--manager",
+        action="append",
+        default=[],
+        help="a manager's token subject (sub); repeat for more (RoleSource=table)",
+    )
+    seed.add_argument("--creator", help="the creator's token subject (sub); kept when not given (RoleSource=table)")
     seed.add_argument("--name")
     seed.add_argument("--endpoint", help="default: http://127.0.0.1:$DYNAMODB_PORT (8000)")
     seed.set_defaults(run=cmd_seed_course)

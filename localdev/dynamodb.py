@@ -98,24 +98,65 @@ def create_tables(client: Any, template: Template) -> list[str]:
     return list(template.tables())
 
 
-def put_course(client: Any, table: str, course_id: int, *, name: str, course_type: str, deleted: bool = False) -> None:
-    """Adds or replaces a course item, as the services that own courses would."""
-    client.put_item(
+def put_course(
+    client: Any,
+    table: str,
+    course_id: int,
+    *,
+    name: str,
+    course_type: str,
+    deleted: bool = False,
+    staff: dict[str, str] | None = None,
+) -> None:
+    """Adds a course item, or sets an existing one's name, type and state, as the services that own courses would.
+
+    An existing course keeps its `section_seq` (ids are never handed out twice) and its sections,
+    which are items of their own. `staff` (subject to "creator" or "manager", docs/data-model.md)
+    replaces the course's staff; None leaves it as it is.
+    """
+    values: dict[str, Any] = {
+        ":name": {"S": name},
+        ":type": {"S": course_type},
+        ":deleted": {"BOOL": deleted},
+        ":zero": {"N": "0"},
+    }
+    update = "SET #name = :name, #type = :type, deleted = :deleted, section_seq = if_not_exists(section_seq, :zero)"
+    if staff is not None:
+        update += ", staff = :staff"
+        values[":staff"] = {"M": {sub: {"S": role} for sub, role in staff.items()}}
+    client.update_item(
         TableName=table,
-        Item={
-            "course_id": {"N": str(course_id)},
-            "sk": {"S": "COURSE"},
-            "name": {"S": name},
-            "type": {"S": course_type},
-            "deleted": {"BOOL": deleted},
-            "section_seq": {"N": "0"},
-        },
+        Key=_course_key(course_id),
+        UpdateExpression=update,
+        ExpressionAttributeNames={"#name": "name", "#type": "type"},
+        ExpressionAttributeValues=values,
     )
+
+
+def course_staff(client: Any, table: str, course_id: int) -> dict[str, str]:
+    """The course's staff as stored: subject to role."""
+    item = client.get_item(
+        TableName=table,
+        Key=_course_key(course_id),
+        ConsistentRead=True,
+        ProjectionExpression="staff",
+    ).get("Item", {})
+    return {sub: role["S"] for sub, role in item.get("staff", {}).get("M", {}).items()}
+
+
+# The banner's token subject manages the live demo courses, for RoleSource=table (the token's groups
+# say the same for RoleSource=token); `make editor` signs in as it too.
+DEMO_STAFF = {"local-user": "manager"}
+
+
+def _course_key(course_id: int) -> dict[str, Any]:
+    # The course item's key, as docs/data-model.md defines it (sk "COURSE").
+    return {"course_id": {"N": str(course_id)}, "sk": {"S": "COURSE"}}
 
 
 def seed_demo_courses(client: Any, table: str) -> None:
     for course_id, name, course_type, deleted in DEMO_COURSES:
-        put_course(client, table, course_id, name=name, course_type=course_type, deleted=deleted)
+        put_course(client, table, course_id, name=name, course_type=course_type, deleted=deleted, staff=DEMO_STAFF)
 
 
 @contextmanager
@@ -139,7 +180,7 @@ def course_service_transactions(
                         {
                             "Update": {
                                 "TableName": table,
-                                "Key": {"course_id": {"N": str(course_id)}, "sk": {"S": "COURSE"}},
+                                "Key": _course_key(course_id),
                                 "UpdateExpression": "SET updated_at = :now",
                                 "ExpressionAttributeValues": {":now": {"N": str(time.time())}},
                             }

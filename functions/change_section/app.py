@@ -38,11 +38,11 @@ app = new_app()
     tags=TAGS,
 )
 def replace_section(id: str, section_id: str) -> Response[str]:  # noqa: A002 - the contract's name
-    deps, caller, course_id = course_of_caller(app, id)
+    deps, caller, course_id, access = course_of_caller(app, id)
     target = parse_path_id(section_id, "section_id")
     request = parse_event_body(app.current_event)
     section = deps.sections.replace(
-        course_id, target, request, caller.sub, RetryBudget.for_invocation(app.lambda_context)
+        course_id, target, request, caller.sub, RetryBudget.for_invocation(app.lambda_context), access
     )
     metrics.add_metric(name="SectionReplaced", unit=MetricUnit.Count, value=1)
     return json_response(200, section.to_response())
@@ -58,11 +58,11 @@ def replace_section(id: str, section_id: str) -> Response[str]:  # noqa: A002 - 
     tags=TAGS,
 )
 def patch_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
-    deps, caller, course_id = course_of_caller(app, id)
+    deps, caller, course_id, access = course_of_caller(app, id)
     target = parse_path_id(section_id, "section_id")
     changes = parse_event_body(app.current_event, SectionChanges).changes()
     section = deps.sections.patch(
-        course_id, target, changes, caller.sub, RetryBudget.for_invocation(app.lambda_context)
+        course_id, target, changes, caller.sub, RetryBudget.for_invocation(app.lambda_context), access
     )
     metrics.add_metric(name="SectionPatched", unit=MetricUnit.Count, value=1)
     return json_response(200, section.to_response())
@@ -79,9 +79,9 @@ def patch_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
     tags=TAGS,
 )
 def delete_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
-    deps, _, course_id = course_of_caller(app, id)
+    deps, _, course_id, access = course_of_caller(app, id)
     deps.sections.delete(
-        course_id, parse_path_id(section_id, "section_id"), RetryBudget.for_invocation(app.lambda_context)
+        course_id, parse_path_id(section_id, "section_id"), RetryBudget.for_invocation(app.lambda_context), access
     )
     metrics.add_metric(name="SectionDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204, body="")
@@ -102,9 +102,9 @@ def delete_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
     tags=TAGS,
 )
 def reorder_sections(id: str) -> Response[str]:  # noqa: A002
-    deps, caller, course_id = course_of_caller(app, id)
+    deps, caller, course_id, access = course_of_caller(app, id)
     order = parse_event_body(app.current_event, CourseChanges).sections_order
-    chosen = deps.sections.reorder(course_id, order, caller.sub, RetryBudget.for_invocation(app.lambda_context))
+    chosen = deps.sections.reorder(course_id, order, caller.sub, RetryBudget.for_invocation(app.lambda_context), access)
     metrics.add_metric(name="SectionsReordered", unit=MetricUnit.Count, value=1)
     return json_response(200, {"id": course_id, "sections_order": chosen})
 

@@ -7,6 +7,7 @@ from sections.lifecycle import init_phase
 with init_phase():
     from aws_lambda_powertools.metrics import MetricUnit
 
+    from sections.authorization import NO_CHECK
     from sections.contention import RetryBudget
     from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
     from sections.idempotency_key import IDEMPOTENCY_HEADER, parse_idempotency_key
@@ -29,20 +30,20 @@ app = new_app()
     summary="Create a Course Section",
     description=(
         "Creates a section in course `id` and returns it. The caller must manage or have created the "
-        "course (group `course:{id}:manager` or `course:{id}:creator`). The same path without the "
-        "trailing slash behaves identically."
+        "course (by default the group `course:{id}:manager` or `course:{id}:creator`; with RoleSource=table, "
+        "the course's staff). The same path without the trailing slash behaves identically."
     ),
     tags=TAGS,
 )
 def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter's name in the contract
-    deps, caller, course_id = course_of_caller(app, id)
+    deps, caller, course_id, access = course_of_caller(app, id)
     event = app.current_event
     request = parse_event_body(event)
     key = parse_idempotency_key(event.headers.get(IDEMPOTENCY_HEADER))
 
     def create() -> Section:
         budget = RetryBudget.for_invocation(app.lambda_context)
-        section = deps.sections.create(course_id, request, created_by=caller.sub, budget=budget)
+        section = deps.sections.create(course_id, request, created_by=caller.sub, budget=budget, access=access)
         metrics.add_metric(name="SectionCreated", unit=MetricUnit.Count, value=1)  # not on replays
         return section
 
@@ -56,6 +57,8 @@ def create_section(id: str) -> Response[str]:  # noqa: A002 - the path parameter
             key=key,
             payload=request.model_dump(mode="json"),
             lambda_context=app.lambda_context,
+            # A replay makes no write for the staff to ride on: it reads the course item (table mode only).
+            before_replay=None if access is NO_CHECK else lambda: deps.sections.require_course(course_id, access),
         )
     return json_response(201, section.to_response(), {"Location": section_url(course_id, section.id)})
 

@@ -30,8 +30,8 @@ app = new_app()
     tags=TAGS,
 )
 def list_sections(id: str) -> Response[str]:  # noqa: A002 - the path parameter's name in the contract
-    deps, _, course_id = course_of_caller(app, id)
-    sections = deps.sections.list_sections(course_id)
+    deps, _, course_id, access = course_of_caller(app, id)
+    sections = deps.sections.list_sections(course_id, access)
     metrics.add_metric(name="SectionsListed", unit=MetricUnit.Count, value=1)
     return json_response(200, [section.to_response() for section in sections])
 
@@ -46,8 +46,8 @@ def list_sections(id: str) -> Response[str]:  # noqa: A002 - the path parameter'
     tags=TAGS,
 )
 def read_section(id: str, section_id: str) -> Response[str]:  # noqa: A002
-    deps, _, course_id = course_of_caller(app, id)
-    section = deps.sections.get(course_id, parse_path_id(section_id, "section_id"))
+    deps, _, course_id, access = course_of_caller(app, id)
+    section = deps.sections.get(course_id, parse_path_id(section_id, "section_id"), access)
     metrics.add_metric(name="SectionRead", unit=MetricUnit.Count, value=1)
     return json_response(200, section.to_response())
 

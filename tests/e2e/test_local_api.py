@@ -129,7 +129,7 @@ def test_deleted_course_is_404(local_only):
 
 
 def test_invalid_body_is_400_through_the_gateway(target):
-    response = post(target, target.token(), body={"name": "", "drip_delay": "1"})
+    response = post(target, target.token(), body={"name": "", "drip_delay": "1.5"})
     assert response.status_code == 400
     assert {error["field"] for error in response.json()["errors"]} == {"name", "drip_delay"}
 

@@ -1,9 +1,11 @@
 import pytest
 
 from sections.authorization import (
+    NO_CHECK,
     Caller,
+    CourseAccess,
     authenticated_caller,
-    authorize_course_manager,
+    course_access,
     parse_groups,
     parse_path_id,
 )
@@ -76,9 +78,13 @@ def test_roles_claim_name_is_configurable():
     assert caller == Caller("u", frozenset({"course:9:creator"}))
 
 
+def token_access(caller: Caller, course_id: int, admin_group: str) -> CourseAccess:
+    return course_access(caller, course_id, admin_group=admin_group, role_source="token")
+
+
 @pytest.mark.parametrize("group", ["course:7:manager", "course:7:creator"])
 def test_manager_or_creator_of_the_course_is_allowed(group):
-    authorize_course_manager(Caller("u", frozenset({group})), 7, admin_group="")
+    token_access(Caller("u", frozenset({group})), 7, "")
 
 
 @pytest.mark.parametrize(
@@ -95,14 +101,14 @@ def test_manager_or_creator_of_the_course_is_allowed(group):
 )
 def test_other_roles_are_forbidden(groups):
     with pytest.raises(NotCourseManager):
-        authorize_course_manager(Caller("u", frozenset(groups)), 7, admin_group="")
+        token_access(Caller("u", frozenset(groups)), 7, "")
 
 
 def test_admin_group_manages_every_course_only_when_configured():
     admin = Caller("u", frozenset({"admins"}))
-    authorize_course_manager(admin, 12345, admin_group="admins")
+    assert token_access(admin, 12345, "admins") is NO_CHECK
     with pytest.raises(NotCourseManager):
-        authorize_course_manager(admin, 12345, admin_group="")
+        token_access(admin, 12345, "")
 
 
 # Cognito group names: any letter, mark, symbol, number or punctuation, no whitespace (CreateGroup's
@@ -128,4 +134,25 @@ def test_a_group_name_with_punctuation_stays_one_group_and_grants_no_role(group)
         groups = parse_groups(claim)
         assert group in groups
         with pytest.raises(NotCourseManager):
-            authorize_course_manager(Caller("u", frozenset(groups)), 1, admin_group="")
+            token_access(Caller("u", frozenset(groups)), 1, "")
+
+
+def test_with_roles_from_the_table_a_course_group_grants_nothing_and_the_item_decides():
+    manager_by_group = Caller("m2", frozenset({"course:7:manager"}))
+    access = course_access(manager_by_group, 7, admin_group="admins", role_source="table")
+    assert access == CourseAccess(staff_member="m2")
+    with pytest.raises(NotCourseManager) as refused:
+        access.require({"M": {"m1": {"S": "manager"}}})
+    assert refused.value.detail == "You are not a manager or creator of this course."
+    for staff in (None, {"M": {}}, {"S": "m2"}, {"M": {"M2": {"S": "manager"}}}):
+        with pytest.raises(NotCourseManager):
+            access.require(staff)
+    CourseAccess(staff_member="m1").require({"M": {"m1": {"S": "manager"}}})
+    CourseAccess(staff_member="c1").require({"M": {"c1": {"S": "creator"}}})
+
+
+def test_with_roles_from_the_table_the_admin_group_still_comes_from_the_claims():
+    admin = Caller("a", frozenset({"admins"}))
+    assert course_access(admin, 7, admin_group="admins", role_source="table") is NO_CHECK
+    assert course_access(admin, 7, admin_group="", role_source="table") == CourseAccess(staff_member="a")
+    NO_CHECK.require(None)  # nothing to show: the claims decided

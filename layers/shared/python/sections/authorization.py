@@ -1,4 +1,6 @@
-"""Who may work on a course's sections, decided from the JWT claims API Gateway has already verified; the path's ids."""
+"""Who may work on a course's sections: from the JWT claims API Gateway has already verified, or, with
+RoleSource=table, from the course item's staff, checked by the repository on a request it makes anyway
+(docs/data-model.md, "Course roles"). Also the path's ids."""
 
 from __future__ import annotations
 
@@ -16,6 +18,28 @@ _COURSE_ROLE = re.compile(r"course:([1-9][0-9]*):(manager|creator)")
 class Caller:
     sub: str
     groups: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CourseAccess:
+    """What the course item must show before this caller may work on its sections.
+
+    `staff_member` None: nothing, the claims decided (a course role in the token, or the admin group).
+    Otherwise that subject must be on the course item's `staff`; a course it cannot see is
+    answered like one it is not staff of (NotCourseManager), so a 403 says nothing about the course.
+    """
+
+    staff_member: str | None = None
+
+    def require(self, staff: object) -> None:
+        """403 unless the claims decided, or `staff` (the item's attribute, as DynamoDB returns it) names the member."""
+        if self.staff_member is None:
+            return
+        if not isinstance(staff, dict) or self.staff_member not in staff.get("M", {}):
+            raise _not_course_manager()
+
+
+NO_CHECK = CourseAccess()
 
 
 def parse_path_id(raw: str | None, name: str) -> int:
@@ -64,15 +88,29 @@ def parse_groups(value: object) -> list[str]:
     return text.split()
 
 
-def authorize_course_manager(caller: Caller, course_id: int, admin_group: str) -> None:
-    """403 unless the caller manages or created this course, or is in the admin group.
+def course_access(caller: Caller, course_id: int, *, admin_group: str, role_source: str) -> CourseAccess:
+    """The admin group passes in both modes. With roles from the token, 403 here unless a group names the
+    course; with roles from the table, what the course item must show (checked where it is read or written).
+    Per-course groups grant nothing in table mode."""
+    if admin_group and admin_group in caller.groups:
+        return NO_CHECK
+    if role_source == "table":
+        return CourseAccess(staff_member=caller.sub)
+    authorize_course_manager(caller, course_id)
+    return NO_CHECK
+
+
+def authorize_course_manager(caller: Caller, course_id: int) -> None:
+    """403 unless a group in the token makes the caller a manager or creator of this course.
 
     The answer is the same whether or not the course exists, so a 403 reveals nothing about it.
     """
-    if admin_group and admin_group in caller.groups:
-        return
     for group in caller.groups:
         match = _COURSE_ROLE.fullmatch(group)
         if match and int(match.group(1)) == course_id:
             return
-    raise NotCourseManager("You are not a manager or creator of this course.")
+    raise _not_course_manager()
+
+
+def _not_course_manager() -> NotCourseManager:
+    return NotCourseManager("You are not a manager or creator of this course.")

@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sections.authorization import Caller, authenticated_caller, authorize_course_manager, parse_path_id
+from sections.authorization import Caller, CourseAccess, authenticated_caller, course_access, parse_path_id
 from sections.observability import logger, metrics, traced
 from sections.problems import MethodNotAllowed, Problem, RouteNotFound, problem_document
 from sections.resolver import APIGatewayHttpResolver, Response
@@ -48,13 +48,16 @@ def route(app: APIGatewayHttpResolver, method: str, path: str, **openapi: Any) -
     return register
 
 
-def course_of_caller(app: APIGatewayHttpResolver, course: str) -> tuple[Dependencies, Caller, int]:
-    """401 without a verified subject, 400 for a bad course id, 403 unless the caller manages the course."""
+def course_of_caller(app: APIGatewayHttpResolver, course: str) -> tuple[Dependencies, Caller, int, CourseAccess]:
+    """401 without a verified subject, 400 for a bad course id; then, with roles from the token, 403 unless
+    the caller manages the course. With roles from the table, what the repository must check instead."""
     deps = dependencies()
     caller = authenticated_caller(_verified_claims(app, deps.settings.sam_local), deps.settings.roles_claim)
     course_id = parse_path_id(course, "id")
-    authorize_course_manager(caller, course_id, deps.settings.admin_group)
-    return deps, caller, course_id
+    access = course_access(
+        caller, course_id, admin_group=deps.settings.admin_group, role_source=deps.settings.role_source
+    )
+    return deps, caller, course_id, access
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:

@@ -34,19 +34,7 @@ class IdempotentCreator:
 
     def __init__(self, persistence_store: BasePersistenceLayer, on_replay: Callable[[], None] = lambda: None):
         self._store = persistence_store
-
-        def replayed(response: Any, _record: Any) -> Any:
-            on_replay()
-            return response
-
-        self._config = IdempotencyConfig(
-            event_key_jmespath="[caller, course_id, key]",
-            payload_validation_jmespath="payload",
-            raise_on_no_idempotency_key=True,
-            expires_after_seconds=KEY_TTL_SECONDS,
-            hash_function="sha256",
-            response_hook=replayed,
-        )
+        self._on_replay = on_replay
 
     def run(
         self,
@@ -57,15 +45,33 @@ class IdempotentCreator:
         key: str,
         payload: dict[str, Any],
         lambda_context: LambdaContext,
+        before_replay: Callable[[], None] | None = None,
     ) -> Section:
+        """`create` once; a replay first runs `before_replay`, whose Problem (a caller who lost the role) wins
+        over the stored answer: Powertools calls the response hook before it returns the record."""
+
+        def replayed(response: Any, _record: Any) -> Any:
+            if before_replay is not None:
+                before_replay()
+            self._on_replay()
+            return response
+
+        config = IdempotencyConfig(
+            event_key_jmespath="[caller, course_id, key]",
+            payload_validation_jmespath="payload",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=KEY_TTL_SECONDS,
+            hash_function="sha256",
+            response_hook=replayed,
+        )
         # The remaining time bounds how long an in-flight record blocks retries if this invocation dies.
-        self._config.register_lambda_context(lambda_context)
+        config.register_lambda_context(lambda_context)
         # Wrapped per request: the create closes over this request's validated body and caller.
         once = idempotent_function(
             lambda request: create(),
             data_keyword_argument="request",
             persistence_store=self._store,
-            config=self._config,
+            config=config,
             key_prefix="create-section",  # stable across refactors, unlike the function's qualified name
             # The record stores the section's response form; a replay gets the Section back, so it is
             # rendered exactly as the original was.

@@ -16,6 +16,12 @@ no id was handed out since it read the course's sections, and the put of the lis
 Reads are strongly consistent (a read after a write sees it). A replace, patch or delete is one
 conditional request on the section item, after a consistent read of the course item: never a
 transaction, so none of them holds the course item that creates allocate ids on.
+
+With roles from the table (RoleSource=table), each operation checks the caller against the course
+item's `staff` on a request it makes anyway: the create's UpdateItem and the reorder's ConditionCheck
+as a condition, the read's, change's and delete's GetItem in its projection. Only the list reads the
+course item first, so that a caller who is not staff never reads the whole partition
+(docs/data-model.md, "Course roles").
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sections.authorization import NO_CHECK, CourseAccess
 from sections.contention import RetryBudget, error_code, is_write_conflict
 from sections.problems import CourseNotFound, SectionNotFound, SectionsOrderMismatch, ServiceUnavailable
 from sections.section import WRITABLE_FIELDS, Section, format_timestamp
@@ -64,15 +71,32 @@ class SectionRepository:
         # Looking up a put whose answers were all lost is one more call: only if the budget has room.
         self._lookup_seconds = slowest_call_seconds
 
-    def create(self, course_id: int, request: SectionRequest, created_by: str, budget: RetryBudget) -> Section:
-        section_id = self._allocate_id(course_id, budget)
+    def create(
+        self,
+        course_id: int,
+        request: SectionRequest,
+        created_by: str,
+        budget: RetryBudget,
+        access: CourseAccess = NO_CHECK,
+    ) -> Section:
+        section_id = self._allocate_id(course_id, budget, access)
         # Only a writer outside this function can take an id; never reuse it.
         while not self._put_section(course_id, section_id, request, created_by, budget):
-            section_id = self._allocate_id(course_id, budget)
+            section_id = self._allocate_id(course_id, budget, access)
         return Section(id=section_id, **_writable_fields(request))
 
-    def list_sections(self, course_id: int) -> list[Section]:
-        """The course's sections in the course's order, from one consistent Query of its partition."""
+    def require_course(self, course_id: int, access: CourseAccess) -> None:
+        """404 for a missing or deleted course, 403 when `access` is not met: one consistent read of the course item."""
+        self._course_item(course_id, "sk, deleted", access)
+
+    def list_sections(self, course_id: int, access: CourseAccess = NO_CHECK) -> list[Section]:
+        """The course's sections in the course's order, from one consistent Query of its partition.
+
+        A check of the course's staff reads the course item first: the Query alone would read the
+        whole course for a caller who may see none of it.
+        """
+        if access.staff_member is not None:
+            self.require_course(course_id, access)
         course, chosen, sections = None, [], {}
         for item in self._partition(course_id):
             sk = item["sk"]["S"]
@@ -86,27 +110,39 @@ class SectionRepository:
         _require_live(course)
         return [sections[section_id] for section_id in course_order(chosen, list(sections))]
 
-    def reorder(self, course_id: int, order: list[int], updated_by: str, budget: RetryBudget) -> list[int]:
+    def reorder(
+        self,
+        course_id: int,
+        order: list[int],
+        updated_by: str,
+        budget: RetryBudget,
+        access: CourseAccess = NO_CHECK,
+    ) -> list[int]:
         """Makes `order` the course's order, if it names exactly the course's sections; else SectionsOrderMismatch.
 
         The check and the write are one transaction: the course item must still have handed out the
-        ids it had when the sections were read, so a create that took an id since then sends the
-        reorder round again (where it then fails the check, unless that section is not written yet).
+        ids it had when the sections were read (and still list the caller as staff, when that is
+        checked), so a create that took an id since then sends the reorder round again (where it
+        then fails the check, unless that section is not written yet).
         """
         while True:
-            handed_out = self._course_item(course_id, "sk, deleted, section_seq").get("section_seq")
+            handed_out = self._course_item(course_id, "sk, deleted, section_seq", access).get("section_seq")
             current = [section.id for section in self.list_sections(course_id)]
             if sorted(order) != sorted(current):
                 raise SectionsOrderMismatch(current)
             seq_unchanged = "section_seq = :seq" if handed_out else "attribute_not_exists(section_seq)"
+            staff, names = _staff_condition(access)
             check: dict[str, Any] = {
                 "TableName": self._table,
                 "Key": _course_key(course_id),
-                "ConditionExpression": f"{_LIVE_COURSE} AND {seq_unchanged}",
+                "ConditionExpression": f"{_LIVE_COURSE} AND {seq_unchanged}{staff}",
                 "ExpressionAttributeValues": {
                     ":false": {"BOOL": False},
                     **({":seq": handed_out} if handed_out else {}),
                 },
+                **({"ExpressionAttributeNames": names} if names else {}),
+                # The item as it was, when the check fails: a caller no longer staff is told so at once.
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
             item = {
                 **_order_key(course_id),
@@ -124,13 +160,17 @@ class SectionRepository:
             except ClientError as error:
                 if not _course_changed(error):
                     _wait_out_conflict(error, budget)
-                elif not budget.wait():
+                    continue
+                course = error.response["CancellationReasons"][0].get("Item")
+                if course is not None:  # a caller no longer staff, or a course gone, is answered now
+                    _require_course_as(course, access)
+                if not budget.wait():
                     raise ServiceUnavailable() from error
             except BotoCoreError as error:
                 raise ServiceUnavailable() from error
 
-    def get(self, course_id: int, section_id: int) -> Section:
-        self._require_live_course(course_id)
+    def get(self, course_id: int, section_id: int, access: CourseAccess = NO_CHECK) -> Section:
+        self.require_course(course_id, access)
         item = self._read(
             self._client.get_item,
             Key=_section_key(course_id, section_id),
@@ -142,25 +182,37 @@ class SectionRepository:
         return _section_from_item(item)
 
     def replace(
-        self, course_id: int, section_id: int, request: SectionRequest, updated_by: str, budget: RetryBudget
+        self,
+        course_id: int,
+        section_id: int,
+        request: SectionRequest,
+        updated_by: str,
+        budget: RetryBudget,
+        access: CourseAccess = NO_CHECK,
     ) -> Section:
-        return self._update(course_id, section_id, _writable_fields(request), updated_by, budget)
+        return self._update(course_id, section_id, _writable_fields(request), updated_by, budget, access)
 
     def patch(
-        self, course_id: int, section_id: int, changes: dict[str, Any], updated_by: str, budget: RetryBudget
+        self,
+        course_id: int,
+        section_id: int,
+        changes: dict[str, Any],
+        updated_by: str,
+        budget: RetryBudget,
+        access: CourseAccess = NO_CHECK,
     ) -> Section:
         """Changes only the fields given; none given reads the section back unchanged."""
         if not changes:
-            return self.get(course_id, section_id)
-        return self._update(course_id, section_id, changes, updated_by, budget)
+            return self.get(course_id, section_id, access)
+        return self._update(course_id, section_id, changes, updated_by, budget, access)
 
-    def delete(self, course_id: int, section_id: int, budget: RetryBudget) -> None:
+    def delete(self, course_id: int, section_id: int, budget: RetryBudget, access: CourseAccess = NO_CHECK) -> None:
         """Deletes the section item: it leaves the course's order with it (docs/data-model.md).
 
         When botocore had to resend the request (an answer lost to a timeout, or DynamoDB's 5xx), a
         missing item is taken to be this request's own earlier attempt at work: deleted, not 404.
         """
-        self._require_live_course(course_id)
+        self.require_course(course_id, access)
 
         def gone(error: ClientError) -> None:
             if not _was_resent(error):
@@ -175,10 +227,16 @@ class SectionRepository:
         )
 
     def _update(
-        self, course_id: int, section_id: int, fields: dict[str, Any], updated_by: str, budget: RetryBudget
+        self,
+        course_id: int,
+        section_id: int,
+        fields: dict[str, Any],
+        updated_by: str,
+        budget: RetryBudget,
+        access: CourseAccess,
     ) -> Section:
         """SET the given fields on an existing section; botocore's resend after a lost answer sets them again, harmlessly."""
-        self._require_live_course(course_id)
+        self.require_course(course_id, access)
         values = {
             **_encoded(fields),
             "updated_at": {"S": format_timestamp(self._clock())},
@@ -197,15 +255,23 @@ class SectionRepository:
         )
         return _section_from_item(response["Attributes"])
 
-    def _require_live_course(self, course_id: int) -> None:
-        self._course_item(course_id, "sk, deleted")
+    def _course_item(self, course_id: int, projection: str, access: CourseAccess = NO_CHECK) -> dict[str, Any]:
+        """The live course's item (these attributes of it); CourseNotFound for a missing or deleted course, and
+        NotCourseManager first when `access` asks for a staff member the item does not list.
 
-    def _course_item(self, course_id: int, projection: str) -> dict[str, Any]:
-        """The live course's item (these attributes of it); CourseNotFound for a missing or deleted course."""
+        The staff member's entry rides in the projection: the read units stay those of the item's size.
+        """
+        names = {}
+        if access.staff_member is not None:
+            projection, names = f"{projection}, staff.#member", {"#member": access.staff_member}
         course = self._read(
-            self._client.get_item, Key=_course_key(course_id), ConsistentRead=True, ProjectionExpression=projection
+            self._client.get_item,
+            Key=_course_key(course_id),
+            ConsistentRead=True,
+            ProjectionExpression=projection,
+            **({"ExpressionAttributeNames": names} if names else {}),
         ).get("Item")
-        _require_live(course)
+        _require_course_as(course, access)
         return course  # type: ignore[return-value]
 
     def _partition(self, course_id: int) -> Iterator[dict[str, Any]]:
@@ -232,16 +298,25 @@ class SectionRepository:
         except BotoCoreError as error:
             raise ServiceUnavailable() from error
 
-    def _allocate_id(self, course_id: int, budget: RetryBudget) -> int:
+    def _allocate_id(self, course_id: int, budget: RetryBudget, access: CourseAccess) -> int:
+        staff, names = _staff_condition(access)
+
+        def refused(error: ClientError) -> None:
+            _require_course_as(error.response.get("Item"), access)
+            raise _course_not_found() from None
+
         response = self._write(
             self._client.update_item,
             budget,
-            _raise_course_not_found,
+            refused,
             Key=_course_key(course_id),
             UpdateExpression="ADD section_seq :one",
-            ConditionExpression=_LIVE_COURSE,
+            ConditionExpression=_LIVE_COURSE + staff,
             ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}},
+            **({"ExpressionAttributeNames": names} if names else {}),
             ReturnValues="UPDATED_NEW",
+            # Why the condition failed, at no extra cost: a course it cannot see, or one it is not staff of.
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
         return int(response["Attributes"]["section_seq"]["N"])
 
@@ -371,7 +446,25 @@ def _section_from_item(item: dict[str, Any]) -> Section:
 def _require_live(course: dict[str, Any] | None) -> None:
     """The same test as the create's _LIVE_COURSE condition, on a course item read back."""
     if not course or course.get("deleted", {"BOOL": False}) != {"BOOL": False}:
-        raise CourseNotFound("The course does not exist.")
+        raise _course_not_found()
+
+
+def _require_course_as(course: dict[str, Any] | None, access: CourseAccess) -> None:
+    """The course item as `access` may see it: first the staff (403, also for a course missing or deleted:
+    a caller who is not staff learns nothing of it), then that it is live (404)."""
+    access.require((course or {}).get("staff"))
+    _require_live(course)
+
+
+def _staff_condition(access: CourseAccess) -> tuple[str, dict[str, str]]:
+    """The condition (to AND onto a course item's) that the caller is on its staff, and the names it uses."""
+    if access.staff_member is None:
+        return "", {}
+    return " AND attribute_exists(staff.#member)", {"#member": access.staff_member}
+
+
+def _course_not_found() -> CourseNotFound:
+    return CourseNotFound("The course does not exist.")
 
 
 def _section_not_found() -> SectionNotFound:
@@ -380,10 +473,6 @@ def _section_not_found() -> SectionNotFound:
 
 def _raise_section_not_found(_: ClientError) -> None:
     raise _section_not_found() from None
-
-
-def _raise_course_not_found(_: ClientError) -> None:
-    raise CourseNotFound("The course does not exist.") from None
 
 
 def _was_resent(error: ClientError) -> bool:

@@ -13,6 +13,7 @@ class Settings:
     roles_claim: str
     admin_group: str
     sam_local: bool
+    role_source: str = "token"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -22,4 +23,15 @@ class Settings:
             roles_claim=os.environ.get("ROLES_CLAIM") or "cognito:groups",
             admin_group=os.environ.get("ADMIN_GROUP", "").strip(),
             sam_local=os.environ.get("AWS_SAM_LOCAL") == "true",
+            role_source=_role_source(os.environ.get("ROLE_SOURCE") or "token"),
         )
+
+
+ROLE_SOURCES = ("token", "table")
+
+
+def _role_source(value: str) -> str:
+    """template.yaml's RoleSource allows only these; anything else is a broken deploy, refused at init."""
+    if value not in ROLE_SOURCES:
+        raise ValueError(f"ROLE_SOURCE must be one of {', '.join(ROLE_SOURCES)}, not {value!r}")
+    return value
