@@ -10,22 +10,67 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import requests
 
+from localdev.conflict_proxy import ConflictProxy, key_schemas
+from localdev.dynamodb import course_service_transactions, create_tables, dynamodb_client, seed_demo_courses
+from localdev.dynamodb_local import DynamoDBLocal
 from localdev.processes import ROOT
+from localdev.template import local_template
 from tests.e2e.conftest import mint, serve
+from tests.support import COURSES_TABLE
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def api() -> Iterator[tuple[str, str]]:
-    with serve("--dynamodb-port", "0", "--parameter-overrides", "RoleSource=table AdminGroup=admins") as server:
+OVERRIDES = ("--parameter-overrides", "RoleSource=table AdminGroup=admins")
+
+
+@dataclass
+class Api:
+    url: str
+    dynamodb: str
+    proxy: ConflictProxy | None = None
+
+    def busy(self, course: int) -> Any:
+        """Behind the conflict double: the course service's transactions hold the course item meanwhile."""
+        if self.proxy is None:
+            return nullcontext()
+        client = dynamodb_client(self.proxy.endpoint)
+        return course_service_transactions(client, COURSES_TABLE, course, pause_seconds=self.proxy.commit_seconds)
+
+
+@contextmanager
+def behind_the_conflict_double() -> Iterator[ConflictProxy]:
+    """DynamoDB Local, AWS's engine, behind the double that answers transaction conflicts as DynamoDB does."""
+    with ExitStack() as stack:
+        store = DynamoDBLocal().start()
+        stack.callback(store.stop)
+        template = local_template()
+        proxy = ConflictProxy(store.endpoint, key_schemas(template.tables()), commit_seconds=0.03).start()
+        stack.callback(proxy.stop)
+        client = dynamodb_client(store.endpoint)
+        create_tables(client, template)
+        seed_demo_courses(client, COURSES_TABLE)
+        yield proxy
+
+
+@pytest.fixture(scope="module", params=["embedded", "conflict double"])
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    """`localdev serve` (on the built artifacts once built) on its embedded DynamoDB, then on DynamoDB Local
+    behind the conflict double."""
+    with ExitStack() as stack:
+        proxy = stack.enter_context(behind_the_conflict_double()) if request.param == "conflict double" else None
+        store = ("--dynamodb-endpoint", proxy.endpoint) if proxy else ("--dynamodb-port", "0")
+        server = stack.enter_context(serve(*store, *OVERRIDES))
         found = server.wait_for([r"Local API:\s+(?P<url>http://\S+)", r"DynamoDB:\s+(?P<dynamodb>http://\S+)"])
         assert "RoleSource=table" in server.output(), "the banner says where roles come from"
-        yield found["url"], found["dynamodb"]
+        yield Api(found["url"], found["dynamodb"], proxy)
 
 
 def seed(dynamodb: str, course: int, *roles: str) -> str:
@@ -46,14 +91,17 @@ def create(url: str, course: int, token: str) -> requests.Response:
 
 
 def test_the_course_items_staff_decides_and_a_removal_takes_effect_on_the_next_request(api):
-    url, dynamodb = api
+    url, dynamodb = api.url, api.dynamodb
     assert "staff: m1 (manager), c1 (creator)" in seed(dynamodb, 51, "--manager", "m1", "--creator", "c1")
     m1 = mint("--sub", "m1")
-    first = create(url, 51, m1)
+    conflicts_before = api.proxy.conflicts if api.proxy else 0
+    with api.busy(51):
+        first = create(url, 51, m1)
+        refusals = [create(url, 51, mint("--sub", "m2", *group)) for group in ([], ["--group", "course:51:manager"])]
     assert (first.status_code, first.json()["id"]) == (201, 1)
-
-    for token in (mint("--sub", "m2"), mint("--sub", "m2", "--group", "course:51:manager")):
-        refused = create(url, 51, token)
+    if api.proxy:
+        assert api.proxy.conflicts > conflicts_before, "the checks met the course service's transactions"
+    for refused in refusals:
         assert refused.status_code == 403
         assert refused.json()["detail"] == "You are not a manager or creator of this course."
 
@@ -66,7 +114,7 @@ def test_the_course_items_staff_decides_and_a_removal_takes_effect_on_the_next_r
 
 
 def test_a_missing_course_is_the_same_403_for_a_manager_elsewhere_and_404_for_the_admin(api):
-    url, dynamodb = api
+    url, dynamodb = api.url, api.dynamodb
     seed(dynamodb, 52, "--manager", "m1")
     manager_elsewhere = create(url, 99, mint("--sub", "m1"))
     assert (manager_elsewhere.status_code, manager_elsewhere.json()["type"]) == (
