@@ -261,9 +261,9 @@ class SectionRepository:
 
         The staff member's entry rides in the projection: the read units stay those of the item's size.
         """
-        names = {}
-        if access.staff_member is not None:
-            projection, names = f"{projection}, staff.#member", {"#member": access.staff_member}
+        names = _staff_names(access)
+        if names:
+            projection = f"{projection}, {_STAFF_ENTRY}"
         course = self._read(
             self._client.get_item,
             Key=_course_key(course_id),
@@ -456,11 +456,18 @@ def _require_course_as(course: dict[str, Any] | None, access: CourseAccess) -> N
     _require_live(course)
 
 
+_STAFF_ENTRY = "staff.#member"  # the caller's entry in the course item's staff map
+
+
+def _staff_names(access: CourseAccess) -> dict[str, str]:
+    """The expression names that _STAFF_ENTRY needs; none when the claims decided."""
+    return {} if access.staff_member is None else {"#member": access.staff_member}
+
+
 def _staff_condition(access: CourseAccess) -> tuple[str, dict[str, str]]:
     """The condition (to AND onto a course item's) that the caller is on its staff, and the names it uses."""
-    if access.staff_member is None:
-        return "", {}
-    return " AND attribute_exists(staff.#member)", {"#member": access.staff_member}
+    names = _staff_names(access)
+    return (f" AND attribute_exists({_STAFF_ENTRY})" if names else ""), names
 
 
 def _course_not_found() -> CourseNotFound:
