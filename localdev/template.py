@@ -79,8 +79,14 @@ class Template:
         return value
 
     def failed_rules(self) -> list[str]:
-        """The AssertDescription of each Rule that fails with these parameters: CloudFormation refuses such a deploy."""
-        failed = []
+        """Why CloudFormation would refuse a deploy with these parameters: a value outside a parameter's
+        AllowedValues (CloudFormation validates them before it creates anything, "Parameters" in the
+        template reference), and the AssertDescription of each Rule that fails."""
+        failed = [
+            f"parameter {name}: {self.parameters[name]!r} is not one of {', '.join(map(str, spec['AllowedValues']))}"
+            for name, spec in self.document.get("Parameters", {}).items()
+            if "AllowedValues" in spec and self.parameters.get(name) not in map(str, spec["AllowedValues"])
+        ]
         for rule in self.document.get("Rules", {}).values():
             if "RuleCondition" in rule and not self._evaluate(rule["RuleCondition"]):
                 continue

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from localdev import cli
 from localdev.authorizer import JwtAuthorizer
 from localdev.gateway import INVOCATION_PAYLOAD_LIMIT, PAYLOAD_LIMIT, LocalHttpApi
 from localdev.keys import LocalKeys
@@ -282,3 +283,14 @@ def test_external_issuer_mode_requires_the_configured_scope(keys):
         ).status
         == 201
     )
+
+
+def test_a_parameter_outside_its_allowed_values_is_refused_as_cloudformation_refuses_it(capsys):
+    """CloudFormation validates AllowedValues before it creates anything; so does `localdev serve`."""
+    assert local_template().failed_rules() == []
+    assert local_template({"RoleSource": "table"}).failed_rules() == []
+    assert local_template({"RoleSource": "groups"}).failed_rules() == [
+        "parameter RoleSource: 'groups' is not one of token, table"
+    ]
+    assert cli.main(["serve", "--port", "0", "--dynamodb-port", "0", "--parameter-overrides", "RoleSource=groups"]) == 2
+    assert "template rule: parameter RoleSource: 'groups' is not one of token, table" in capsys.readouterr().err
