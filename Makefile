@@ -161,10 +161,13 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-checks: .venv-sam/.installed .venv-checkov/.installed
-	.venv-sam/bin/cfn-lint template.yaml
+# The pipeline's files too: its workflow (actionlint, checkov) and its role template (cfn-lint, checkov).
+checks: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
+	.venv-sam/bin/cfn-lint template.yaml pipeline/deploy-role.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region us-east-1
-	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml -f pipeline/deploy-role.yaml
+	$(CHECKOV) --quiet --compact --skip-download --framework github_actions -f .github/workflows/deploy.yml
 
 # sam build needs the runtime's exact Python on the PATH (no container here): without it, no build.
 # With BUILD_LOG (make built, make dev-built) the build's output goes there, and only a failure shows it.
@@ -204,13 +207,19 @@ openapi: $(VENV)/.installed
 # template.yaml as written (unbuilt code) when there is no .aws-sam/build, or takes a stale one.
 BUILT_TEMPLATE := .aws-sam/build/template.yaml
 
-deploy: build
-	$(SAM_BUILD_ENV) $(SAM) deploy --template-file $(BUILT_TEMPLATE)
+# SAM_DEPLOY_FLAGS: more `sam deploy` options. The pipeline (.github/workflows/deploy.yml) passes its
+# artifact bucket and CloudFormation role, and --no-confirm-changeset: its approval is the review.
+SAM_DEPLOY_FLAGS ?=
 
-# Built with the prod config too ([prod.build.parameters]: no build cache).
-deploy-prod: .venv-sam/.installed require-python313
+deploy: build
+	$(SAM_BUILD_ENV) $(SAM) deploy --template-file $(BUILT_TEMPLATE)$(if $(SAM_DEPLOY_FLAGS), $(SAM_DEPLOY_FLAGS))
+
+# Built with the prod config too ([prod.build.parameters]: no build cache). First, whether the account
+# can hold ReservedConcurrency (pipeline/concurrency_room.py), which CloudFormation would find midway.
+deploy-prod: $(VENV)/.installed .venv-sam/.installed require-python313
+	$(PY) -m pipeline.concurrency_room --config-env prod
 	$(SAM_BUILD_ENV) $(SAM) build --config-env prod
-	$(SAM_BUILD_ENV) $(SAM) deploy --config-env prod --template-file $(BUILT_TEMPLATE)
+	$(SAM_BUILD_ENV) $(SAM) deploy --config-env prod --template-file $(BUILT_TEMPLATE)$(if $(SAM_DEPLOY_FLAGS), $(SAM_DEPLOY_FLAGS))
 
 clean:
 	rm -rf .aws-sam .pytest_cache .coverage htmlcov

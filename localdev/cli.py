@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -223,8 +224,8 @@ def _deployable(template: Template) -> DeployedApi:
 
 
 def _parameter_overrides(text: str) -> dict[str, str]:
-    """`Name=value Other=value`, as sam's --parameter-overrides."""
-    pairs = [item.partition("=") for item in text.split()]
+    """`Name=value Other="a value"`, as sam's --parameter-overrides (a quoted value may hold spaces)."""
+    pairs = [item.partition("=") for item in shlex.split(text)]
     return {name: value for name, _, value in pairs if name}
 
 
@@ -292,7 +293,11 @@ def cmd_sam_env(args: argparse.Namespace) -> int:
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
     template = local_template()
-    environments = {function: {**template.function_environment(function), **local} for function in template.functions()}
+    # The functions `sam local start-api` runs: those the API invokes (not the deploy's PreTraffic hook).
+    from localdev.deployed_api import deployed_api
+
+    served = sorted(deployed_api(template).functions)
+    environments = {function: {**template.function_environment(function), **local} for function in served}
     print(json.dumps(environments, indent=2))
     return 0
 

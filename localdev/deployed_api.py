@@ -28,6 +28,7 @@ TRANSLATOR_LOCK = ROOT / "requirements" / "translator.lock"
 CACHE_DIR = ROOT / ".localdev" / "translated"
 _ANY = "x-amazon-apigateway-any-method"
 _API_TYPE = "AWS::ApiGatewayV2::Api"
+_ALIAS_TYPE = "AWS::Lambda::Alias"
 
 
 class TranslationFailed(RuntimeError):
@@ -84,7 +85,8 @@ def deployed_api(template: Template) -> DeployedApi:
     body = api["Properties"]["Body"]
     identity_headers = _jwt_identity_headers(body)
     cors, cors_problem = _cors(body, resolved)
-    return DeployedApi(_routes(body, resolved, set(identity_headers)), cors, cors_problem, identity_headers)
+    routes = _routes(body, resolved, set(identity_headers), cloudformation["Resources"])
+    return DeployedApi(routes, cors, cors_problem, identity_headers)
 
 
 def _jwt_identity_headers(body: dict[str, Any]) -> dict[str, str]:
@@ -99,14 +101,26 @@ def _jwt_identity_headers(body: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def _routes(body: dict[str, Any], resolved: Template, jwt_schemes: set[str]) -> list[Route]:
+def _integration_function(uri: dict[str, Any], resources: dict[str, Any]) -> str:
+    """The function an integration invokes: `${Function.Arn}`, or `${FunctionAliaslive}` with AutoPublishAlias.
+
+    Locally the alias is its function: a version is the code as it was deployed, and the code here is
+    the source (or its build), so the same code runs whether or not the route names an alias.
+    """
+    (name,) = re.findall(r"\$\{(\w+)(?:\.Arn)?\}", uri["Fn::Sub"].split("/functions/", 1)[1])
+    resource = resources[name]
+    if resource["Type"] == _ALIAS_TYPE:
+        return str(resource["Properties"]["FunctionName"]["Ref"])
+    return name
+
+
+def _routes(body: dict[str, Any], resolved: Template, jwt_schemes: set[str], resources: dict[str, Any]) -> list[Route]:
     routes = []
     for path, operations in body["paths"].items():
         for method, operation in operations.items():
             if method == "parameters":
                 continue
-            uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            target = re.search(r"\$\{(\w+)\.Arn\}", uri).group(1)  # type: ignore[union-attr]
+            target = _integration_function(operation["x-amazon-apigateway-integration"]["uri"], resources)
             method_name = ANY_METHOD if method == _ANY else method.upper()
             key = DEFAULT_ROUTE_KEY if path == DEFAULT_ROUTE_KEY else f"{method_name} {path}"
             # SAM writes `{"NONE": []}` for a route without authorization; only a JWT scheme authorizes.

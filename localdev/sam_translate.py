@@ -32,10 +32,13 @@ def main(path, assignments):
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the translator builds ARNs for a region
     with open(path) as handle:
         template = yaml_parse(handle.read())
-    # What `sam package` does before deploying: local code folders become S3 artifacts.
+    # What `sam package` does before deploying: local code folders become S3 artifacts (named after
+    # their content's hash; here after the resource). An S3 location already given stays, so a test
+    # can stand for new content with a new key.
     for name, resource in template["Resources"].items():
         for key in ("CodeUri", "ContentUri"):
-            if key in resource.get("Properties", {}):
+            location = resource.get("Properties", {}).get(key)
+            if location is not None and not str(location).startswith("s3://"):
                 resource["Properties"][key] = f"s3://artifacts-bucket/{name}.zip"
     parameters = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
     parameters.update(assignment.split("=", 1) for assignment in assignments)

@@ -82,10 +82,19 @@ class Template:
         """Why CloudFormation would refuse a deploy with these parameters: a value outside a parameter's
         AllowedValues (CloudFormation validates them before it creates anything, "Parameters" in the
         template reference), and the AssertDescription of each Rule that fails."""
+        parameters = self.document.get("Parameters", {})
         failed = [
             f"parameter {name}: {self.parameters[name]!r} is not one of {', '.join(map(str, spec['AllowedValues']))}"
-            for name, spec in self.document.get("Parameters", {}).items()
+            for name, spec in parameters.items()
             if "AllowedValues" in spec and self.parameters.get(name) not in map(str, spec["AllowedValues"])
+        ]
+        # AllowedPattern must match the whole value (CloudFormation's Parameters reference). CloudFormation
+        # runs Java's regular expressions, whose \s is ASCII whitespace only: hence re.ASCII.
+        failed += [
+            f"parameter {name}: {self.parameters[name]!r} {' '.join(str(spec.get('ConstraintDescription', '')).split())}"
+            for name, spec in parameters.items()
+            if "AllowedPattern" in spec
+            and not re.fullmatch(spec["AllowedPattern"], self.parameters.get(name, ""), re.ASCII)
         ]
         for rule in self.document.get("Rules", {}).values():
             if "RuleCondition" in rule and not self._evaluate(rule["RuleCondition"]):
@@ -158,7 +167,7 @@ class Template:
 
     def function_environment(self, logical_id: str) -> dict[str, str]:
         """The Globals' variables overlaid with the function's own, as SAM merges them."""
-        shared = self._globals().get("Environment", {}).get("Variables", {})
+        shared = self._globals(logical_id).get("Environment", {}).get("Variables", {})
         own = self.resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})
         return {name: str(self.resolve(value)) for name, value in {**shared, **own}.items()}
 
@@ -184,10 +193,18 @@ class Template:
     def _function_setting(self, logical_id: str, name: str) -> Any:
         """The function's own property, else the template's Globals, as SAM merges them."""
         properties = self.resources[logical_id]["Properties"]
-        return properties.get(name, self._globals().get(name))
+        return properties.get(name, self._globals(logical_id).get(name))
 
-    def _globals(self) -> dict[str, Any]:
-        return self.document.get("Globals", {}).get("Function", {})
+    def _globals(self, logical_id: str) -> dict[str, Any]:
+        """The Globals that apply to the function: all but those its IgnoreGlobals names ("*": none)."""
+        ignored = self.resources[logical_id].get("IgnoreGlobals", [])
+        if ignored == "*":
+            return {}
+        return {
+            name: value
+            for name, value in self.document.get("Globals", {}).get("Function", {}).items()
+            if name not in ignored
+        }
 
 
 def local_template(overrides: dict[str, str] | None = None, path: Path = TEMPLATE_PATH) -> Template:

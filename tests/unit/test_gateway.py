@@ -294,3 +294,13 @@ def test_a_parameter_outside_its_allowed_values_is_refused_as_cloudformation_ref
     ]
     assert cli.main(["serve", "--port", "0", "--dynamodb-port", "0", "--parameter-overrides", "RoleSource=groups"]) == 2
     assert "template rule: parameter RoleSource: 'groups' is not one of token, table" in capsys.readouterr().err
+
+
+def test_origins_with_a_space_are_refused_as_cloudformation_refuses_them(capsys):
+    """Fn::Split would hand API Gateway " https://b.test", which no browser sends: AllowedPattern refuses it first."""
+    overrides = 'CorsAllowedOrigins="https://a.test, https://b.test"'
+    assert cli.main(["serve", "--port", "0", "--dynamodb-port", "0", "--parameter-overrides", overrides]) == 2
+    assert (
+        "template rule: parameter CorsAllowedOrigins: 'https://a.test, https://b.test' must be origins separated by "
+        "commas only" in capsys.readouterr().err
+    )

@@ -41,10 +41,16 @@ class CorsConfiguration:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> CorsConfiguration:
-        """From the preflight function's CORS_* variables: comma-separated lists, as template.yaml writes them."""
+        """From the preflight function's CORS_* variables: comma-separated lists, as template.yaml writes them.
+
+        Split exactly as Fn::Split splits the API's allowOrigins, with no trimming: an origin that API
+        Gateway would not match is not matched here either (CorsAllowedOrigins' AllowedPattern refuses
+        spaces and empty items before a deploy).
+        """
 
         def listed(name: str) -> tuple[str, ...]:
-            return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+            value = env.get(name, "")
+            return tuple(value.split(",")) if value else ()
 
         return cls(
             allow_origins=listed("CORS_ALLOW_ORIGINS"),
