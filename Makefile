@@ -201,7 +201,7 @@ fuzz: $(VENV)/.installed $(RIE) $(TRANSLATOR)
 	FUZZ_EXAMPLES=2000 FUZZ_MAX_SECONDS=900 FUZZ_SEED=$$RANDOM $(PY) -m pytest tests/e2e/test_fuzz.py --no-cov -p no:cacheprovider
 
 openapi: $(VENV)/.installed
-	$(PY) -m localdev openapi > docs/openapi.json
+	$(PY) -m contract > docs/openapi.json
 
 # Each deploy ships what its own build just made, named explicitly: `sam deploy` alone falls back to
 # template.yaml as written (unbuilt code) when there is no .aws-sam/build, or takes a stale one.

@@ -8,7 +8,7 @@ tell pydantic's share from what the function adds (docs/performance.md).
 from floor_handler import lambda_handler as create_floor
 from floor_handler import patch_handler as patch_floor
 
-from sections.models import SectionChanges, SectionRequest
+from sections.request_models import SectionChanges, SectionRequest
 
 
 def lambda_handler(event, context):

@@ -341,13 +341,6 @@ def cmd_editor(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_openapi(args: argparse.Namespace) -> int:
-    from localdev.openapi import render
-
-    sys.stdout.write(render())
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m localdev", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -405,8 +398,6 @@ def parser() -> argparse.ArgumentParser:
     editor.add_argument("--api", help="the local API's URL; default: the running `make dev`'s")
     editor.set_defaults(run=cmd_editor)
 
-    openapi = commands.add_parser("openapi", help="print docs/openapi.json as generated from the code")
-    openapi.set_defaults(run=cmd_openapi)
     return root
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localdev.routes import ANY_METHOD, DEFAULT_ROUTE_KEY, Route
+from localdev.route_matching import ANY_METHOD, DEFAULT_ROUTE_KEY, Route
 from localdev.template import ROOT, Template
 from sections.cors import CorsConfiguration
 

@@ -1,7 +1,7 @@
 """A local HTTP API as harsh as API Gateway's: routes, each route's JWT authorizer, and CORS, all from
 what `sam deploy` creates (template.yaml translated by aws-sam-translator: localdev/deployed_api.py).
 
-Each request is routed by the same matcher the infrastructure test uses (localdev/routes.py),
+Each request is routed by the same matcher the infrastructure test uses (localdev/route_matching.py),
 becomes the payload 2.0 event API Gateway would build, and is invoked on a Lambda execution
 environment (localdev/lambda_workers.py). What API Gateway answers itself, it answers here too,
 with the function never invoked. docs/aws-behaviour.md has the source of each behaviour; the ones
@@ -25,7 +25,7 @@ from localdev.authorizer import AuthorizerRefused, JwtAuthorizer, token_scopes
 from localdev.deployed_api import DeployedApi, deployed_api
 from localdev.lambda_workers import Invocation
 from localdev.loopback_http import LoopbackRequestHandler
-from localdev.routes import RouteMatch, decoded_path, match_route
+from localdev.route_matching import RouteMatch, decoded_path, match_route
 from localdev.template import Template
 from sections.cors import is_preflight, lowercase_headers
 

@@ -14,7 +14,7 @@ from localdev.deployed_api import deployed_api
 from localdev.dynamodb import put_course
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import handler_module
-from localdev.routes import match_route
+from localdev.route_matching import match_route
 from localdev.template import local_template
 from sections.repository import COURSE_SK, SECTION_SK_PREFIX
 

@@ -12,12 +12,11 @@ from sections.lifecycle import init_phase
 with init_phase():
     from aws_lambda_powertools.metrics import MetricUnit
 
-    from sections.authorization import parse_path_id
     from sections.contention import RetryBudget
-    from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
-    from sections.models import CourseChanges, SectionChanges
+    from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, parse_path_id, route
     from sections.observability import metrics
     from sections.request_body import parse_event_body
+    from sections.request_models import CourseChanges, SectionChanges
     from sections.resolver import Response
     from sections.routes import COURSE_PATH, SECTION_PATH, TAGS
 

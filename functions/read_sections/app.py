@@ -10,8 +10,7 @@ from sections.lifecycle import init_phase
 with init_phase():
     from aws_lambda_powertools.metrics import MetricUnit
 
-    from sections.authorization import parse_path_id
-    from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, route
+    from sections.http_api import course_of_caller, json_response, lambda_entry, new_app, parse_path_id, route
     from sections.observability import metrics
     from sections.resolver import Response
     from sections.routes import SECTION_PATH, SECTIONS_PATH, TAGS

@@ -11,7 +11,7 @@ import pytest
 
 from localdev.deployed_api import DeployedApi, deployed_api, translate
 from localdev.functions import handler_module, resolver_functions
-from localdev.routes import Route, match_route
+from localdev.route_matching import Route, match_route
 from localdev.template import ROOT, TEMPLATE_PATH, Template, local_template
 from sections.cors import CorsConfiguration
 from sections.routes import METHODS_BY_PATH
@@ -139,7 +139,7 @@ def test_the_functions_serve_exactly_the_route_table_every_function_answers_405_
 
 @pytest.mark.parametrize("trailing_slash", [True, False], ids=["slash", "no-slash"])
 def test_every_operation_reaches_its_function_behind_the_authorizer_in_both_url_forms(api, trailing_slash):
-    """Routed by localdev/routes.py, the matcher the local gateway and the fuzz run use."""
+    """Routed by localdev/route_matching.py, the matcher the local gateway and the fuzz run use."""
     for (method, path), function in operations_by_function().items():
         concrete = path.replace("{id}", "1").replace("{section_id}", "2")
         concrete = concrete if trailing_slash else concrete.rstrip("/")

@@ -7,8 +7,8 @@ from sections.authorization import (
     authenticated_caller,
     course_access,
     parse_groups,
-    parse_path_id,
 )
+from sections.http_api import parse_path_id
 from sections.problems import InvalidRequest, NotAuthenticated, NotCourseManager
 
 

@@ -333,3 +333,26 @@ def test_a_member_of_a_group_named_like_a_role_gets_403(dynamodb, lambda_context
     status, headers, body = call(make_event(groups=groups), lambda_context)
     assert_problem(status, headers, body, 403)
     assert section_items(dynamodb) == []
+
+
+def test_a_5xx_answer_is_counted_where_the_rollback_alarm_looks(dynamodb, lambda_context, capsys, monkeypatch):
+    """Function5xxAnswersAlarm rolls a deploy back on this metric: its namespace and dimensions must be the EMF's."""
+    from localdev.template import load_template
+    from sections.repository import SectionRepository
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a defect in the new version")
+
+    monkeypatch.setattr(SectionRepository, "create", broken)
+    status, _, body = call(make_event(), lambda_context)
+    assert (status, body["type"]) == (500, "urn:course-api:problem:internal-error")
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    (blob,) = [blob for blob in blobs if "Http5xx" in blob]
+    (definition,) = blob["_aws"]["CloudWatchMetrics"]
+    alarm = load_template()["Resources"]["Function5xxAnswersAlarm"]["Properties"]
+    assert definition["Namespace"] == alarm["Namespace"]
+    assert [metric["Name"] for metric in definition["Metrics"]] == [alarm["MetricName"]]
+    assert definition["Dimensions"] == [[dimension["Name"] for dimension in alarm["Dimensions"]]]
+    assert {name: blob[name] for name in definition["Dimensions"][0]} == {
+        dimension["Name"]: dimension["Value"] for dimension in alarm["Dimensions"]
+    }

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sections import integer_text
-from sections.models import MAX_DRIP_DELAY, CourseChanges, SectionChanges
 from sections.problems import InvalidRequest
 from sections.request_body import parse_section_body
+from sections.request_models import MAX_DRIP_DELAY, CourseChanges, SectionChanges
 from sections.section import MAX_SAFE_INTEGER
 
 RANGES = [(0, MAX_DRIP_DELAY), (1, MAX_SAFE_INTEGER), (0, 9), (1, 1), (1, 10), (0, 1000)]

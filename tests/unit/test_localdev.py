@@ -9,7 +9,7 @@ from localdev.authorizer import AuthorizerRefused, JwtAuthorizer
 from localdev.deployed_api import deployed_api
 from localdev.gateway import LocalHttpApi
 from localdev.keys import LocalKeys
-from localdev.routes import Route, RouteMatch
+from localdev.route_matching import Route, RouteMatch
 from localdev.template import load_template, local_template
 
 

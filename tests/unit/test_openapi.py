@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from localdev.openapi import openapi_document
+from contract.openapi import openapi_document
 from sections import integer_text
 from sections.idempotency_key import HEADER_PATTERN, parse_idempotency_key
-from sections.models import NAME_PATTERN, SectionRequest
 from sections.problems import InvalidRequest
+from sections.request_models import NAME_PATTERN, SectionRequest
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sections.models import SectionChanges, SectionRequest
 from sections.problems import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from sections.request_body import MAX_BODY_BYTES, parse_section_body
+from sections.request_models import SectionChanges, SectionRequest
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

@@ -8,8 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sections.problems import FieldError, InvalidRequest, NotAuthenticated, NotCourseManager
-from sections.section import MAX_SAFE_INTEGER
+from sections.problems import NotAuthenticated, NotCourseManager
 
 _COURSE_ROLE = re.compile(r"course:([1-9][0-9]*):(manager|creator)")
 
@@ -40,20 +39,6 @@ class CourseAccess:
 
 
 NO_CHECK = CourseAccess()
-
-
-def parse_path_id(raw: str | None, name: str) -> int:
-    """A course or section id in the path: a positive decimal integer no larger than 2^53-1, else 400 naming it
-    and the rule it breaks."""
-    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 16 or int(raw) > MAX_SAFE_INTEGER:
-        rule = f"must be a positive integer no larger than {MAX_SAFE_INTEGER}"
-    elif raw[0] == "0":
-        rule = f"must be written without a leading zero ({int(raw)})" if int(raw) else "must be 1 or more"
-    else:
-        return int(raw)
-    raise InvalidRequest(
-        f"The {'course' if name == 'id' else 'section'} id in the path is invalid.", errors=[FieldError(name, rule)]
-    )
 
 
 def authenticated_caller(claims: Mapping[str, object] | None, roles_claim: str) -> Caller:

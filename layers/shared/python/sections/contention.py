@@ -1,12 +1,17 @@
-"""How the function waits out contention on DynamoDB items: the one retry policy for every call it makes.
+"""What each DynamoDB answer means, and how a call is retried: the one place that reads botocore's errors.
 
-While a TransactWriteItems holds an item, DynamoDB answers a PutItem/UpdateItem/DeleteItem on it with
-TransactionConflictException (AWS developer guide, "Transaction conflict handling in DynamoDB"), and
-botocore's standard retry mode does not retry it (botocore/retries/standard.py). The function makes
-no transactions itself (docs/data-model.md), but other services may hold the course item in theirs,
-so the caller retries, here: exponential backoff with full jitter (AWS Architecture Blog,
-"Exponential Backoff And Jitter"), for as long as the invocation's remaining time allows, so a
-request ends inside the function's Timeout and so inside API Gateway's 30 s.
+- Another writer's transaction holds the item: a PutItem/UpdateItem/DeleteItem on it gets
+  TransactionConflictException, a transaction is cancelled with the reason TransactionConflict (AWS
+  developer guide, "Transaction conflict handling in DynamoDB"), and botocore's standard retry mode
+  retries neither (botocore/retries/standard.py). `write` waits them out: exponential backoff with
+  full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"), for as long as the
+  invocation's remaining time allows (`RetryBudget`), so a request ends inside the function's Timeout
+  and so inside API Gateway's 30 s. The reorder makes the one transaction of these functions;
+  other services hold the course item in theirs (docs/data-model.md).
+- A condition failed: `ConditionFailed`, which the data layer catches (it never reaches a handler).
+- Throttling and DynamoDB's 5xx that outlived botocore's retries: 503. Every answer lost (a
+  connection or read timeout past the retries): `AnswersLost`, a 503 the caller may look behind.
+  Anything else (access denied, a validation error) is a defect: re-raised, it becomes a 500.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sections.problems import ServiceUnavailable
 
 # The first wait is drawn from [0, FIRST_DELAY]: about a transaction's commit time, so the holder is
 # usually done when a waiter comes back, and waiters spread over the window instead of meeting again.
@@ -74,6 +81,35 @@ class RetryBudget:
         return True
 
 
+class ConditionFailed(Exception):
+    """A write's condition failed: a plain write's, or a check inside a transaction.
+
+    `item` is the item as it was, when the request asked for it (ReturnValuesOnConditionCheckFailure:
+    ALL_OLD; for a transaction, from the failing action's cancellation reason); `resent` whether
+    botocore had resent the request, so that the failure may be this request's own earlier attempt.
+    """
+
+    def __init__(self, error: ClientError):
+        super().__init__(error_code(error))
+        self.error = error
+        reasons = error.response.get("CancellationReasons") or []
+        failing = [reason for reason in reasons if reason.get("Code") == "ConditionalCheckFailed"]
+        self.item: dict[str, Any] | None = failing[0].get("Item") if failing else error.response.get("Item")
+        self.resent = int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
+
+
+class AnswersLost(ServiceUnavailable):
+    """Every answer to a call was lost past botocore's retries: the call may still have been applied."""
+
+
+class Held(Exception):
+    """Another writer's transaction holds the item; the same request may succeed once it commits."""
+
+    def __init__(self, error: ClientError):
+        super().__init__(error_code(error))
+        self.error = error
+
+
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -89,3 +125,71 @@ def is_write_conflict(error: ClientError) -> bool:
             reason.get("Code") == "TransactionConflict" for reason in error.response.get("CancellationReasons") or []
         )
     return error_code(error) == CONFLICT
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    if error_code(error) == "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons") or []
+        return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
+    return error_code(error) == "ConditionalCheckFailedException"
+
+
+_THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
+)
+
+
+def _raise_if_transient(error: ClientError) -> None:
+    """Throttling and DynamoDB 5xx that outlived botocore's bounded retries become 503."""
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+    if status >= 500 or error_code(error) in _THROTTLING_CODES:
+        raise ServiceUnavailable() from error
+
+
+class Table:
+    """The calls on one table, each answer read as the module docstring says."""
+
+    def __init__(self, client: Any, name: str):
+        self.client = client
+        self.name = name
+
+    def read(self, operation: str, **request: Any) -> dict[str, Any]:
+        """GetItem or Query: its response; throttling, 5xx and lost answers past botocore's retries are 503."""
+        try:
+            return getattr(self.client, operation)(TableName=self.name, **request)
+        except ClientError as error:
+            _raise_if_transient(error)
+            raise
+        except BotoCoreError as error:
+            raise AnswersLost() from error
+
+    def write_once(self, operation: str, **request: Any) -> dict[str, Any]:
+        """One write (the table named in the request, for a transaction): its response, or ConditionFailed,
+        Held while another writer's transaction holds the item, AnswersLost, or 503."""
+        if operation != "transact_write_items":
+            request = {"TableName": self.name, **request}
+        try:
+            return getattr(self.client, operation)(**request)
+        except ClientError as error:
+            if _is_condition_failure(error):
+                raise ConditionFailed(error) from None
+            if is_write_conflict(error):
+                raise Held(error) from None
+            _raise_if_transient(error)
+            raise
+        except BotoCoreError as error:
+            raise AnswersLost() from error
+
+    def write(self, operation: str, budget: RetryBudget, **request: Any) -> dict[str, Any]:
+        """`write_once`, sent again after a backoff wait while another writer's transaction holds the item."""
+        while True:
+            try:
+                return self.write_once(operation, **request)
+            except Held as held:
+                wait_out(held, budget)
+
+
+def wait_out(held: Held, budget: RetryBudget) -> None:
+    """Returns after a backoff wait; 503 once the budget is spent."""
+    if not budget.wait():
+        raise ServiceUnavailable() from held.error

@@ -13,11 +13,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sections.authorization import Caller, CourseAccess, authenticated_caller, course_access, parse_path_id
+from sections.authorization import Caller, CourseAccess, authenticated_caller, course_access
 from sections.observability import logger, metrics, traced
-from sections.problems import MethodNotAllowed, Problem, RouteNotFound, problem_document
+from sections.problems import FieldError, InvalidRequest, MethodNotAllowed, Problem, RouteNotFound, problem_document
 from sections.resolver import APIGatewayHttpResolver, Response
-from sections.routes import methods_for
+from sections.routes import match_resource
+from sections.section import MAX_SAFE_INTEGER
 from sections.wiring import Dependencies, dependencies
 
 PROBLEM_JSON = "application/problem+json"
@@ -60,6 +61,20 @@ def course_of_caller(app: APIGatewayHttpResolver, course: str) -> tuple[Dependen
     return deps, caller, course_id, access
 
 
+def parse_path_id(raw: str | None, name: str) -> int:
+    """A course or section id in the path: a positive decimal integer no larger than 2^53-1, else 400 naming it
+    and the rule it breaks."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 16 or int(raw) > MAX_SAFE_INTEGER:
+        rule = f"must be a positive integer no larger than {MAX_SAFE_INTEGER}"
+    elif raw[0] == "0":
+        rule = f"must be written without a leading zero ({int(raw)})" if int(raw) else "must be 1 or more"
+    else:
+        return int(raw)
+    raise InvalidRequest(
+        f"The {'course' if name == 'id' else 'section'} id in the path is invalid.", errors=[FieldError(name, rule)]
+    )
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
     return Response(
         status_code=status,
@@ -100,13 +115,11 @@ def _unrouted_request(app: APIGatewayHttpResolver) -> Problem:
     - Anything else: 404.
     """
     event = app.current_event
-    allowed = methods_for(event.path)
+    allowed, parameters = match_resource(event.path)
     if event.request_context.http.method not in allowed:
         return MethodNotAllowed(list(allowed)) if allowed else RouteNotFound("No such route.")
-    segments = event.path.split("/")  # "", "api", "v2", "course", id, "section"[, section_id][, ""]
-    parse_path_id(segments[4], "id")
-    if len(segments) > 6 and segments[6]:
-        parse_path_id(segments[6], "section_id")
+    for name, raw in parameters.items():
+        parse_path_id(raw, name)
     return RouteNotFound("No such route.")
 
 

@@ -5,7 +5,8 @@ A create is two requests, each on one item, and no transaction:
    for a course that exists and is not deleted. This is where the create takes effect.
 2. PutItem of the section item, on the condition that no item has its key yet.
 A failure between the two requests leaves a gap in the ids, never a duplicate or an orphan.
-Contention is waited out by sections/contention.py.
+How each call is made and what its answers mean (contention, throttling, lost answers, failed
+conditions) is sections/contention.py's; this module holds the operations and the item mapping.
 
 The order a manager chose lives in an item of its own (`sk = "ORDER"`), which creates and deletes
 never write. The course's order is that list, less the ids that no longer exist, followed by every
@@ -31,24 +32,34 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from sections.authorization import NO_CHECK, CourseAccess
-from sections.contention import RetryBudget, error_code, is_write_conflict
+from sections.contention import AnswersLost, ConditionFailed, Held, RetryBudget, Table, wait_out
 from sections.problems import CourseNotFound, SectionNotFound, SectionsOrderMismatch, ServiceUnavailable
-from sections.section import WRITABLE_FIELDS, Section, format_timestamp
+from sections.section import WRITABLE_FIELDS, Section, course_order, format_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from sections.models import SectionRequest
+    from sections.request_models import SectionRequest
 else:
     DynamoDBClient = Any
 
 COURSE_SK = "COURSE"
 ORDER_SK = "ORDER"
 SECTION_SK_PREFIX = "SECTION#"
+# A course is live when its item exists and is not deleted: the same rule as a condition (on the writes)
+# and on an item read back (_require_live).
 _LIVE_COURSE = "attribute_exists(sk) AND (attribute_not_exists(deleted) OR deleted = :false)"
+
+
+def _require_live(course: dict[str, Any] | None) -> None:
+    """_LIVE_COURSE, on a course item read back: CourseNotFound unless it is live."""
+    if not course or course.get("deleted", {"BOOL": False}) != {"BOOL": False}:
+        raise _course_not_found()
+
+
 _SECTION_EXISTS = "attribute_exists(sk)"
 # What a read asks for: the course item's liveness and the section's API fields, nothing else.
 _READ_PROJECTION = {
@@ -66,7 +77,7 @@ class SectionRepository:
         self, client: DynamoDBClient, table_name: str, clock: Callable[[], datetime], slowest_call_seconds: float
     ):
         self._client = client
-        self._table = table_name
+        self._table = Table(client, table_name)
         self._clock = clock
         # Looking up a put whose answers were all lost is one more call: only if the budget has room.
         self._lookup_seconds = slowest_call_seconds
@@ -105,7 +116,7 @@ class SectionRepository:
             elif sk == ORDER_SK:
                 chosen = _ids(item.get("sections_order"))
             elif sk.startswith(SECTION_SK_PREFIX):
-                section = _section_from_item(item)
+                section = section_from_item(item)
                 sections[section.id] = section
         _require_live(course)
         return [sections[section_id] for section_id in course_order(chosen, list(sections))]
@@ -133,7 +144,7 @@ class SectionRepository:
             seq_unchanged = "section_seq = :seq" if handed_out else "attribute_not_exists(section_seq)"
             staff, names = _staff_condition(access)
             check: dict[str, Any] = {
-                "TableName": self._table,
+                "TableName": self._table.name,
                 "Key": _course_key(course_id),
                 "ConditionExpression": f"{_LIVE_COURSE} AND {seq_unchanged}{staff}",
                 "ExpressionAttributeValues": {
@@ -152,34 +163,31 @@ class SectionRepository:
             }
             try:
                 # One token per attempt: botocore's resend of a lost answer is then applied once.
-                self._client.transact_write_items(
-                    TransactItems=[{"ConditionCheck": check}, {"Put": {"TableName": self._table, "Item": item}}],
+                self._table.write_once(
+                    "transact_write_items",
+                    TransactItems=[{"ConditionCheck": check}, {"Put": {"TableName": self._table.name, "Item": item}}],
                     ClientRequestToken=str(uuid.uuid4()),
                 )
                 return order
-            except ClientError as error:
-                if not _course_changed(error):
-                    _wait_out_conflict(error, budget)
-                    continue
-                course = error.response["CancellationReasons"][0].get("Item")
-                if course is not None:  # a caller no longer staff, or a course gone, is answered now
-                    _require_course_as(course, access)
+            except Held as held:  # read the course's sections again after the wait
+                wait_out(held, budget)
+            except ConditionFailed as failed:  # the course changed since it was read
+                if failed.item is not None:  # a caller no longer staff, or a course gone, is answered now
+                    _require_course_as(failed.item, access)
                 if not budget.wait():
-                    raise ServiceUnavailable() from error
-            except BotoCoreError as error:
-                raise ServiceUnavailable() from error
+                    raise ServiceUnavailable() from failed.error
 
     def get(self, course_id: int, section_id: int, access: CourseAccess = NO_CHECK) -> Section:
         self.require_course(course_id, access)
-        item = self._read(
-            self._client.get_item,
+        item = self._table.read(
+            "get_item",
             Key=_section_key(course_id, section_id),
             ConsistentRead=True,
             **_READ_PROJECTION,
         ).get("Item")
         if not item:
             raise _section_not_found()
-        return _section_from_item(item)
+        return section_from_item(item)
 
     def replace(
         self,
@@ -213,18 +221,13 @@ class SectionRepository:
         missing item is taken to be this request's own earlier attempt at work: deleted, not 404.
         """
         self.require_course(course_id, access)
-
-        def gone(error: ClientError) -> None:
-            if not _was_resent(error):
+        try:
+            self._table.write(
+                "delete_item", budget, Key=_section_key(course_id, section_id), ConditionExpression=_SECTION_EXISTS
+            )
+        except ConditionFailed as failed:
+            if not failed.resent:
                 raise _section_not_found() from None
-
-        self._write(
-            self._client.delete_item,
-            budget,
-            gone,
-            Key=_section_key(course_id, section_id),
-            ConditionExpression=_SECTION_EXISTS,
-        )
 
     def _update(
         self,
@@ -238,22 +241,24 @@ class SectionRepository:
         """SET the given fields on an existing section; botocore's resend after a lost answer sets them again, harmlessly."""
         self.require_course(course_id, access)
         values = {
-            **_encoded(fields),
+            **encode_fields(fields),
             "updated_at": {"S": format_timestamp(self._clock())},
             "updated_by": {"S": updated_by},
         }
-        response = self._write(
-            self._client.update_item,
-            budget,
-            _raise_section_not_found,
-            Key=_section_key(course_id, section_id),
-            UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
-            ConditionExpression=_SECTION_EXISTS,
-            ExpressionAttributeNames={f"#{name}": name for name in values},
-            ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
-            ReturnValues="ALL_NEW",
-        )
-        return _section_from_item(response["Attributes"])
+        try:
+            response = self._table.write(
+                "update_item",
+                budget,
+                Key=_section_key(course_id, section_id),
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+                ConditionExpression=_SECTION_EXISTS,
+                ExpressionAttributeNames={f"#{name}": name for name in values},
+                ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
+                ReturnValues="ALL_NEW",
+            )
+        except ConditionFailed:
+            raise _section_not_found() from None
+        return section_from_item(response["Attributes"])
 
     def _course_item(self, course_id: int, projection: str, access: CourseAccess = NO_CHECK) -> dict[str, Any]:
         """The live course's item (these attributes of it); CourseNotFound for a missing or deleted course, and
@@ -264,8 +269,8 @@ class SectionRepository:
         names = _staff_names(access)
         if names:
             projection = f"{projection}, {_STAFF_ENTRY}"
-        course = self._read(
-            self._client.get_item,
+        course = self._table.read(
+            "get_item",
             Key=_course_key(course_id),
             ConsistentRead=True,
             ProjectionExpression=projection,
@@ -282,65 +287,31 @@ class SectionRepository:
             **_READ_PROJECTION,
         }
         while True:
-            page = self._read(self._client.query, **request)
+            page = self._table.read("query", **request)
             yield from page["Items"]
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _read(self, call: Callable[..., dict[str, Any]], **request: Any) -> dict[str, Any]:
-        """A read on this table: throttling and 5xx past botocore's retries are 503, a lost connection too."""
-        try:
-            return call(TableName=self._table, **request)
-        except ClientError as error:
-            _raise_if_transient(error)
-            raise
-        except BotoCoreError as error:
-            raise ServiceUnavailable() from error
-
     def _allocate_id(self, course_id: int, budget: RetryBudget, access: CourseAccess) -> int:
         staff, names = _staff_condition(access)
-
-        def refused(error: ClientError) -> None:
-            _require_course_as(error.response.get("Item"), access)
+        try:
+            response = self._table.write(
+                "update_item",
+                budget,
+                Key=_course_key(course_id),
+                UpdateExpression="ADD section_seq :one",
+                ConditionExpression=_LIVE_COURSE + staff,
+                ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}},
+                **({"ExpressionAttributeNames": names} if names else {}),
+                ReturnValues="UPDATED_NEW",
+                # Why the condition failed, at no extra cost: a course it cannot see, or one it is not staff of.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ConditionFailed as failed:
+            _require_course_as(failed.item, access)
             raise _course_not_found() from None
-
-        response = self._write(
-            self._client.update_item,
-            budget,
-            refused,
-            Key=_course_key(course_id),
-            UpdateExpression="ADD section_seq :one",
-            ConditionExpression=_LIVE_COURSE + staff,
-            ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}},
-            **({"ExpressionAttributeNames": names} if names else {}),
-            ReturnValues="UPDATED_NEW",
-            # Why the condition failed, at no extra cost: a course it cannot see, or one it is not staff of.
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
         return int(response["Attributes"]["section_seq"]["N"])
-
-    def _write(
-        self,
-        call: Callable[..., dict[str, Any]],
-        budget: RetryBudget,
-        condition_failed: Callable[[ClientError], Any],
-        **request: Any,
-    ) -> Any:
-        """A conditional write on this table, another writer's transaction waited out.
-
-        Its response; or, when its condition failed, what `condition_failed` makes of the failure.
-        A lost connection past botocore's retries is 503.
-        """
-        while True:
-            try:
-                return call(TableName=self._table, **request)
-            except ClientError as error:
-                if error_code(error) == "ConditionalCheckFailedException":
-                    return condition_failed(error)
-                _wait_out_conflict(error, budget)
-            except BotoCoreError as error:
-                raise ServiceUnavailable() from error
 
     def _put_section(
         self, course_id: int, section_id: int, request: SectionRequest, created_by: str, budget: RetryBudget
@@ -358,60 +329,40 @@ class SectionRepository:
         item = {
             **key,
             "section_id": {"N": str(section_id)},
-            **_encoded(_writable_fields(request)),
+            **encode_fields(_writable_fields(request)),
             "created_at": {"S": format_timestamp(self._clock())},
             "created_by": {"S": created_by},
             "write_token": {"S": token},
         }
-        while True:
-            try:
-                self._client.put_item(
-                    TableName=self._table,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(sk)",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as error:
-                if error_code(error) == "ConditionalCheckFailedException":
-                    return _written_by(error.response.get("Item"), token)
-                _wait_out_conflict(error, budget)
-                continue
-            except BotoCoreError as error:
-                # Every answer was lost: the put may still have been applied. Look before saying 503.
-                if budget.allows(self._lookup_seconds) and self._stored_token(key) == token:
-                    return True
-                raise ServiceUnavailable() from error
-            return True
+        try:
+            self._table.write(
+                "put_item",
+                budget,
+                Item=item,
+                ConditionExpression="attribute_not_exists(sk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ConditionFailed as failed:
+            return _written_by(failed.item, token)
+        except AnswersLost:
+            # The put may still have been applied. Look before saying 503.
+            if budget.allows(self._lookup_seconds) and self._stored_token(key) == token:
+                return True
+            raise
+        return True
 
     def _stored_token(self, key: dict[str, Any]) -> str | None:
+        """The write_token of the stored item, if one can be read: a best-effort look, any failure is None."""
         try:
-            stored = self._client.get_item(
-                TableName=self._table, Key=key, ConsistentRead=True, ProjectionExpression="write_token"
-            ).get("Item")
-        except (BotoCoreError, ClientError):
+            stored = self._table.read("get_item", Key=key, ConsistentRead=True, ProjectionExpression="write_token")
+        except (ServiceUnavailable, ClientError):  # a lookup that fails says nothing: the put answers 503
             return None
+        stored = stored.get("Item")
         return str(stored["write_token"]["S"]) if stored and "write_token" in stored else None
-
-
-def course_order(chosen: list[int], existing: list[int]) -> list[int]:
-    """The course's order: the chosen ids that still exist, then every other existing id, ascending."""
-    remaining = set(existing)
-    ordered = [section_id for section_id in chosen if section_id in remaining]
-    return ordered + sorted(remaining.difference(ordered))
 
 
 def _ids(attribute: dict[str, Any] | None) -> list[int]:
     return [int(value["N"]) for value in (attribute or {}).get("L", [])]
-
-
-def _course_changed(error: ClientError) -> bool:
-    """The reorder's transaction failed its check on the course item (an id handed out, the course deleted)."""
-    reasons = error.response.get("CancellationReasons") or []
-    return (
-        error_code(error) == "TransactionCanceledException"
-        and bool(reasons)
-        and reasons[0].get("Code") == "ConditionalCheckFailed"
-    )
 
 
 def _writable_fields(request: SectionRequest) -> dict[str, Any]:
@@ -426,12 +377,12 @@ _ENCODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
 }
 
 
-def _encoded(fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def encode_fields(fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The section's writable fields as DynamoDB attribute values."""
     return {name: _ENCODERS[name](value) for name, value in fields.items()}
 
 
-def _section_from_item(item: dict[str, Any]) -> Section:
+def section_from_item(item: dict[str, Any]) -> Section:
     """A stored section as the API returns it. Attributes another writer left out take the API's defaults."""
     dripped_at = item.get("dripped_at", {}).get("S")
     return Section(
@@ -441,12 +392,6 @@ def _section_from_item(item: dict[str, Any]) -> Section:
         drip_delay=int(item.get("drip_delay", {}).get("N", "0")),
         lessons_order=[int(lesson["N"]) for lesson in item.get("lessons_order", {}).get("L", [])],
     )
-
-
-def _require_live(course: dict[str, Any] | None) -> None:
-    """The same test as the create's _LIVE_COURSE condition, on a course item read back."""
-    if not course or course.get("deleted", {"BOOL": False}) != {"BOOL": False}:
-        raise _course_not_found()
 
 
 def _require_course_as(course: dict[str, Any] | None, access: CourseAccess) -> None:
@@ -478,26 +423,8 @@ def _section_not_found() -> SectionNotFound:
     return SectionNotFound("The course has no section with this id.")
 
 
-def _raise_section_not_found(_: ClientError) -> None:
-    raise _section_not_found() from None
-
-
-def _was_resent(error: ClientError) -> bool:
-    return int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
-
-
 def _written_by(existing: dict[str, Any] | None, token: str) -> bool:
     return bool(existing) and existing.get("write_token") == {"S": token}  # type: ignore[union-attr]
-
-
-def _wait_out_conflict(error: ClientError, budget: RetryBudget) -> None:
-    """Returns after a backoff wait when the item was held by another writer's transaction; raises otherwise."""
-    if is_write_conflict(error):
-        if budget.wait():
-            return
-        raise ServiceUnavailable() from error
-    _raise_if_transient(error)
-    raise error
 
 
 def _course_key(course_id: int) -> dict[str, dict[str, str]]:
@@ -510,19 +437,3 @@ def _order_key(course_id: int) -> dict[str, dict[str, str]]:
 
 def _section_key(course_id: int, section_id: int) -> dict[str, dict[str, str]]:
     return {"course_id": {"N": str(course_id)}, "sk": {"S": section_sk(section_id)}}
-
-
-_THROTTLING_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
-)
-
-
-def _raise_if_transient(error: ClientError) -> None:
-    """Throttling and DynamoDB 5xx that outlived botocore's bounded retries become 503.
-
-    Anything else (access denied, a validation error) is a defect, not load: the caller re-raises
-    it, and it becomes a 500.
-    """
-    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-    if status >= 500 or error_code(error) in _THROTTLING_CODES:
-        raise ServiceUnavailable() from error

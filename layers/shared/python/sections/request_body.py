@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 
-from sections.models import MAX_LESSONS, SectionRequest
 from sections.problems import FieldError, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from sections.request_models import MAX_LESSONS, SectionRequest
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPE = "application/json"

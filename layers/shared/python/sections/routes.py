@@ -22,19 +22,21 @@ TAGS = ["Course Sections"]  # the OpenAPI tag of every operation
 
 
 def _any_segment_pattern(path: str) -> re.Pattern[str]:
-    """The path with each `<parameter>` as any one segment, the trailing slash optional (both forms are routed)."""
-    return re.compile(re.sub(r"<\w+>", "[^/]+", re.escape(path.rstrip("/"))) + "/?")
+    """The path with each `<parameter>` as any one segment, by name, the trailing slash optional (both forms are routed)."""
+    return re.compile(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", re.escape(path.rstrip("/"))) + "/?")
 
 
 _PATTERNS = [(_any_segment_pattern(path), methods) for path, methods in METHODS_BY_PATH.items()]
 
 
-def methods_for(path: str) -> tuple[str, ...]:
-    """The methods the resource answers at this path, whatever its parameters hold; () when the path is not ours."""
+def match_resource(path: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The methods the resource answers at this path, and its path parameters by name, whatever they hold;
+    ((), {}) when the path is not ours."""
     for pattern, methods in _PATTERNS:
-        if pattern.fullmatch(path):
-            return methods
-    return ()
+        matched = pattern.fullmatch(path)
+        if matched:
+            return methods, matched.groupdict()
+    return (), {}
 
 
 def section_url(course_id: int, section_id: int) -> str:

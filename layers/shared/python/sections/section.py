@@ -1,4 +1,5 @@
-"""The Course Section as the API returns it and the limits ids keep to. No pydantic: read paths import this."""
+"""The Course Section as the API returns it, the order a course lists its sections in, and the limits ids
+keep to. No pydantic: read paths import this."""
 
 from __future__ import annotations
 
@@ -48,3 +49,11 @@ class Section:
             drip_delay=data["drip_delay"],
             lessons_order=list(data["lessons_order"]),
         )
+
+
+def course_order(chosen: list[int], existing: list[int]) -> list[int]:
+    """The course's order, as docs/data-model.md publishes it: the chosen ids that still exist, in the
+    chosen order, then every other existing id, ascending. Each existing id appears exactly once."""
+    remaining = set(existing)
+    ordered = [section_id for section_id in dict.fromkeys(chosen) if section_id in remaining]
+    return ordered + sorted(remaining.difference(ordered))

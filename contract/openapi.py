@@ -295,7 +295,7 @@ def _form_schema(schema: dict[str, Any], title: str) -> dict[str, Any]:
 
 
 def _form_integers(schema: Any) -> Any:
-    """The schema with each integer-or-digits alternative (sections/models.py) reduced to the integer."""
+    """The schema with each integer-or-digits alternative (sections/request_models.py) reduced to the integer."""
     if isinstance(schema, list):
         return [_form_integers(item) for item in schema]
     if not isinstance(schema, dict):
@@ -308,7 +308,7 @@ def _form_integers(schema: Any) -> Any:
 
 
 def _components() -> dict[str, Any]:
-    from sections.models import CourseChanges, SectionChanges, SectionRequest
+    from sections.request_models import CourseChanges, SectionChanges, SectionRequest
     from sections.section import Section
 
     components: dict[str, Any] = {}
