@@ -128,7 +128,8 @@ def course_item(client, course_id=1):
 
 
 def sections_order(client, course_id=1) -> list[int]:
-    """The course's order as docs/data-model.md defines it: its section items, in sort-key order."""
+    """The ids of the course's section items, in sort-key order (by id): what is stored, not the listed order
+    (that one is sections.section.course_order of the course's chosen order and these)."""
     return [int(item["section_id"]["N"]) for item in section_items(client, course_id)]
 
 
@@ -148,3 +149,40 @@ def assert_problem(status, headers, body, expected_status):
     assert body["status"] == expected_status
     assert body["type"].startswith("urn:course-api:problem:")
     assert body["request_id"] == "JKJaXmPLvHcESHA="
+
+
+# Calls of the resource's operations, as a manager of the course, through the function API Gateway routes to.
+WEEK_1 = {"name": "Week 1", "dripped_at": "2025-03-01T10:00:00Z", "drip_delay": 3, "lessons_order": [5, 2]}
+BAD_ID = "must be a positive integer no larger than 9007199254740991"
+
+
+def create(lambda_context, body=None, course="1"):
+    event = make_event(course=course, body=json.dumps(body or WEEK_1), groups=f"[course:{course}:manager]")
+    status, _, created = call(event, lambda_context)
+    assert status == 201
+    return created
+
+
+def request(lambda_context, method, course="1", section=None, body=None, trailing_slash=True, **options):
+    event = make_event(
+        method=method,
+        course=course,
+        section=None if section is None else str(section),
+        body=None if body is None else (body if isinstance(body, str) else json.dumps(body)),
+        trailing_slash=trailing_slash,
+        **options,
+    )
+    return call(event, lambda_context)
+
+
+def reorder(lambda_context, body, course="1", trailing_slash=True, **options):
+    payload = body if isinstance(body, str) else json.dumps(body)
+    event = make_event(
+        method="PATCH", course=course, body=payload, course_path=True, trailing_slash=trailing_slash, **options
+    )
+    return call(event, lambda_context)
+
+
+def listed_ids(lambda_context, course="1"):
+    event = make_event(method="GET", course=course, body=None, groups=f"[course:{course}:manager]")
+    return [section["id"] for section in call(event, lambda_context)[2]]

@@ -7,7 +7,7 @@ import time
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
-from app import lambda_handler
+from localdev.functions import CREATE_SECTION_FUNCTION, handler_module
 from localdev.lambda_context import LocalLambdaContext
 from sections.contention import ANSWER_RESERVE_SECONDS
 from sections.repository import section_sk
@@ -32,6 +32,9 @@ from tests.support import (
     sections_order,
     set_course_deleted,
 )
+
+# The create function's handler, loaded as every test loads a function (localdev.functions.handler_module).
+lambda_handler = handler_module(CREATE_SECTION_FUNCTION).lambda_handler
 
 
 @pytest.fixture

@@ -5,16 +5,21 @@ from __future__ import annotations
 import time
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from sections.contention import (
     ANSWER_RESERVE_SECONDS,
+    CONFLICT,
     FIRST_DELAY_SECONDS,
     MAX_BUDGET_SECONDS,
     MAX_DELAY_SECONDS,
+    AnswersLost,
+    ConditionFailed,
     RetryBudget,
+    Table,
     is_write_conflict,
 )
+from sections.problems import ServiceUnavailable
 
 
 class FakeTime:
@@ -93,3 +98,74 @@ def test_allows_says_whether_more_time_fits_in_the_budget():
     assert retry.allows(2.0)
     fake.now = 1.5
     assert retry.allows(0.5) and not retry.allows(0.6)
+
+
+def answer_error(code: str, **response) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}, **response}, "Operation")
+
+
+class AnsweringClient:
+    """A DynamoDB client whose put_item answers each call with the next of `answers` (an exception is raised)."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.requests: list[dict] = []
+
+    def put_item(self, **request):
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_a_failed_condition_is_raised_with_the_item_dynamodb_returned_and_whether_botocore_resent():
+    # Given a put whose condition failed after botocore resent it, with the item as it was
+    item = {"sk": {"S": "SECTION#0000000001"}}
+    resent = answer_error("ConditionalCheckFailedException", Item=item, ResponseMetadata={"RetryAttempts": 1})
+    table = Table(AnsweringClient(resent), "courses")
+
+    # When the write is made, then ConditionFailed carries both
+    with pytest.raises(ConditionFailed) as failed:
+        table.write("put_item", budget(1.0)[0], Item={})
+    assert (failed.value.item, failed.value.resent) == (item, True)
+
+
+def test_a_transactions_failed_check_carries_the_item_from_its_cancellation_reason():
+    course = {"sk": {"S": "COURSE"}}
+    cancelled = answer_error(
+        "TransactionCanceledException",
+        CancellationReasons=[{"Code": "ConditionalCheckFailed", "Item": course}, {"Code": "None"}],
+    )
+    with pytest.raises(ConditionFailed) as failed:
+        Table(AnsweringClient(cancelled), "courses").write_once("put_item", Item={})
+    assert (failed.value.item, failed.value.resent) == (course, False)
+
+
+def test_another_writers_transaction_is_waited_out_then_the_same_request_sent_again():
+    client = AnsweringClient(answer_error(CONFLICT), answer_error(CONFLICT), {"ok": True})
+    retry, clock = budget(1.0, jitter=0.5)
+    assert Table(client, "courses").write("put_item", retry, Item={"a": 1}) == {"ok": True}
+    assert client.requests == [{"TableName": "courses", "Item": {"a": 1}}] * 3
+    assert len(clock.slept) == 2
+
+
+def test_a_conflict_past_the_budget_is_503():
+    retry, _ = budget(0.0)
+    with pytest.raises(ServiceUnavailable):
+        Table(AnsweringClient(answer_error(CONFLICT)), "courses").write("put_item", retry, Item={})
+
+
+@pytest.mark.parametrize(
+    ("error", "answer"),
+    [
+        (answer_error("ThrottlingException"), ServiceUnavailable),
+        (answer_error("InternalServerError", ResponseMetadata={"HTTPStatusCode": 500}), ServiceUnavailable),
+        (ReadTimeoutError(endpoint_url="http://dynamodb"), AnswersLost),
+        (answer_error("AccessDeniedException", ResponseMetadata={"HTTPStatusCode": 400}), ClientError),
+    ],
+)
+def test_throttling_and_5xx_are_503_a_lost_answer_is_answers_lost_and_a_defect_is_raised_as_it_is(error, answer):
+    with pytest.raises(answer) as raised:
+        Table(AnsweringClient(error), "courses").write("put_item", budget(1.0)[0], Item={})
+    assert isinstance(raised.value, ServiceUnavailable) == (answer is not ClientError)

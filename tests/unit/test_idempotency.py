@@ -4,10 +4,13 @@ import json
 
 import pytest
 
-from app import lambda_handler
+from localdev.functions import CREATE_SECTION_FUNCTION, handler_module
 from sections.idempotency_key import parse_idempotency_key
 from sections.problems import InvalidRequest
 from tests.support import assert_problem, call, make_event, section_items, sections_order, set_course_deleted
+
+# The create function's handler, loaded as every test loads a function (localdev.functions.handler_module).
+lambda_handler = handler_module(CREATE_SECTION_FUNCTION).lambda_handler
 
 
 def keyed(key='"retry-1"', **kwargs):

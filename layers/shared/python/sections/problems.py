@@ -1,4 +1,4 @@
-"""Domain errors. Each one knows its RFC 9457 problem type; app.py renders them in one place."""
+"""Domain errors. Each one knows its RFC 9457 problem type; sections/http_api.py renders them in one place."""
 
 from __future__ import annotations
 

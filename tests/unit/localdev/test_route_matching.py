@@ -134,15 +134,3 @@ def test_paths_are_percent_decoded_before_matching(raw, decoded):
     """[decode] an HTTP API decodes the path before matching, and rawPath arrives decoded."""
     assert decoded_path(raw) == decoded
     assert match_route([SECTION], "POST", decoded_path("/api/v2/course/%31/section")) is not None
-
-
-def test_the_resource_hands_over_its_path_parameters_by_name():
-    from sections.routes import match_resource
-
-    assert match_resource("/api/v2/course/7/section/x'/") == (
-        ("DELETE", "GET", "PATCH", "PUT"),
-        {"id": "7", "section_id": "x'"},
-    )
-    assert match_resource("/api/v2/course/7/section") == (("GET", "POST"), {"id": "7"})
-    assert match_resource("/api/v2/course/7") == (("PATCH",), {"id": "7"})
-    assert match_resource("/api/v2/course/7/lesson/") == ((), {})

@@ -1,0 +1,53 @@
+"""Delete a section (DELETE .../section/{section_id}/), on moto."""
+
+import pytest
+from botocore.stub import Stubber
+
+from localdev.functions import handler_module
+from sections.repository import COURSE_SK
+from sections.wiring import dependencies
+from tests.support import (
+    assert_problem,
+    create,
+    make_event,
+    request,
+    sections_order,
+)
+
+
+@pytest.mark.parametrize("trailing_slash", [True, False])
+def test_delete_is_204_without_a_body_and_a_second_delete_is_404(dynamodb, lambda_context, trailing_slash):
+    create(lambda_context)
+    second = create(lambda_context, {"name": "Week 2"})
+    event = make_event(method="DELETE", section="1", body=None, trailing_slash=trailing_slash)
+    response = handler_module("ChangeSectionFunction").lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 204
+    assert response["body"] == ""
+    assert sections_order(dynamodb) == [2]
+    assert request(lambda_context, "GET")[2] == [second]
+    status, headers, body = request(lambda_context, "DELETE", section=1)
+    assert_problem(status, headers, body, 404)
+    assert body["type"] == "urn:course-api:problem:section-not-found"
+
+
+def test_a_deleted_id_is_never_handed_out_again(dynamodb, lambda_context):
+    create(lambda_context)
+    assert request(lambda_context, "DELETE", section=1)[0] == 204
+    assert create(lambda_context)["id"] == 2
+
+
+def test_a_delete_whose_resend_finds_the_item_gone_is_204(dynamodb, lambda_context):
+    """botocore resent the delete (RetryAttempts > 0): the missing item is its own first attempt's work."""
+    create(lambda_context)
+    client = dependencies().client
+    with Stubber(client) as stubber:
+        stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
+        stubber.add_client_error(
+            "delete_item",
+            "ConditionalCheckFailedException",
+            "The conditional request failed",
+            400,
+            response_meta={"RetryAttempts": 1},
+        )
+        status, _, body = request(lambda_context, "DELETE", section=1)
+    assert (status, body) == (204, None)
