@@ -127,7 +127,7 @@ def course_item(client, course_id=1):
     ]
 
 
-def sections_order(client, course_id=1) -> list[int]:
+def stored_section_ids(client, course_id=1) -> list[int]:
     """The ids of the course's section items, in sort-key order (by id): what is stored, not the listed order
     (that one is sections.section.course_order of the course's chosen order and these)."""
     return [int(item["section_id"]["N"]) for item in section_items(client, course_id)]

@@ -20,7 +20,7 @@ from localdev.dynamodb import course_service_transactions, dynamodb_client
 from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
 from sections.repository import ORDER_SK
-from tests.support import COURSES_TABLE, add_course, call, course_item, make_event, sections_order
+from tests.support import COURSES_TABLE, add_course, call, course_item, make_event, stored_section_ids
 
 PROCESSES = 10
 CREATES_PER_PROCESS = 5
@@ -121,7 +121,7 @@ def assert_all_created(run: Run, client: Any, course: int = 1) -> None:
     assert sorted(answer["headers"]["Location"] for answer in run.answers) == sorted(
         f"/api/v2/course/{course}/section/{section_id}/" for section_id in ids
     )
-    assert sections_order(client, course) == ids, "the order holds exactly the created ids"
+    assert stored_section_ids(client, course) == ids, "the order holds exactly the created ids"
     assert course_item(client, course)["section_seq"] == {"N": str(CREATES)}
     assert max(answer["seconds"] for answer in run.answers) < 10, "well inside API Gateway's 30 s"
 
@@ -193,7 +193,7 @@ def test_parallel_creates_with_one_idempotency_key_create_one_section_and_replay
         )
     }
     assert {answer["headers"]["Location"] for answer in created} == {"/api/v2/course/1/section/1/"}
-    assert sections_order(server_dynamodb) == [1]
+    assert stored_section_ids(server_dynamodb) == [1]
 
 
 def test_deletes_creates_and_reorders_in_one_course_from_separate_processes_keep_the_order_exact(
@@ -201,6 +201,7 @@ def test_deletes_creates_and_reorders_in_one_course_from_separate_processes_keep
 ):
     """Ten environments delete the course's first 20 sections (each id twice, at once), five create 25 more,
     and three reorder it again and again, each from the list it has just read."""
+    # Given a course with 20 sections
     course, existing = 1, 20
     setup = run_in_parallel(conflict_proxy.endpoint, work=[creates(course) * (existing // CREATES_PER_PROCESS)])
     assert sorted(answer["body"]["id"] for answer in setup.answers) == list(range(1, existing + 1))
@@ -217,12 +218,14 @@ def test_deletes_creates_and_reorders_in_one_course_from_separate_processes_keep
             for section_id in ids
         ]
 
+    # When ten processes delete them (each id twice), five create 25 more and three reorder, all at once
     halves = [range(1, 5), range(5, 9), range(9, 13), range(13, 17), range(17, 21)]
     work = [deletes(ids) for ids in halves] + [deletes(ids) for ids in reversed(halves)]
     work += [creates(course) for _ in range(5)]
     work += [[{REORDER: course}] * 12 for _ in range(3)]
     run = run_in_parallel(conflict_proxy.endpoint, work=work)
 
+    # Then each id was deleted once, every create got a new id, and the table holds exactly those
     deleted = [answer for answer in run.answers if answer["method"] == "DELETE"]
     by_path: dict[str, list[int]] = {}
     for answer in deleted:
@@ -233,7 +236,7 @@ def test_deletes_creates_and_reorders_in_one_course_from_separate_processes_keep
     assert [answer["status"] for answer in created] == [201] * 25
     new_ids = sorted(answer["body"]["id"] for answer in created)
     assert new_ids == list(range(existing + 1, existing + 26)), "deleted ids are never handed out again"
-    assert sections_order(server_dynamodb, course) == new_ids, "the section items are exactly those that exist"
+    assert stored_section_ids(server_dynamodb, course) == new_ids, "the section items are exactly those that exist"
     assert course_item(server_dynamodb, course)["section_seq"] == {"N": str(existing + 25)}
     # Each reorder was applied, or refused with the order as it then was: never a 5xx, never half applied.
     reorders = [answer for answer in run.answers if answer["method"] == "PATCH"]

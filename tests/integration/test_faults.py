@@ -29,8 +29,8 @@ from tests.support import (
     course_item,
     make_event,
     section_items,
-    sections_order,
     set_course_deleted,
+    stored_section_ids,
 )
 
 # The create function's handler, loaded as every test loads a function (localdev.functions.handler_module).
@@ -50,7 +50,7 @@ def test_throttled_once_on_the_first_call_is_retried_by_botocore(faults, server_
     status, _, body = call(make_event(), lambda_context)
     assert (status, body["id"]) == (201, 1)
     assert faults.attempts["UpdateItem"] == 2
-    assert sections_order(server_dynamodb) == [1]
+    assert stored_section_ids(server_dynamodb) == [1]
 
 
 def test_throttled_on_every_attempt_of_the_first_call_is_503(faults, server_dynamodb, lambda_context):
@@ -59,7 +59,7 @@ def test_throttled_on_every_attempt_of_the_first_call_is_503(faults, server_dyna
     assert_problem(status, headers, body, 503)
     assert headers["Retry-After"] == "1"
     assert faults.attempts["UpdateItem"] == 3  # standard mode, total_max_attempts=3
-    assert sections_order(server_dynamodb) == []
+    assert stored_section_ids(server_dynamodb) == []
     assert course_item(server_dynamodb)["section_seq"] == {"N": "0"}
 
 
@@ -67,7 +67,7 @@ def test_throttled_on_the_second_call_leaves_a_gap_and_nothing_half_written(faul
     faults.always(SECTION_PUT, throttled())
     status, headers, body = call(make_event(), lambda_context)
     assert_problem(status, headers, body, 503)
-    assert sections_order(server_dynamodb) == []
+    assert stored_section_ids(server_dynamodb) == []
     assert course_item(server_dynamodb)["section_seq"] == {"N": "1"}  # id 1 was handed out: a gap, never reused
 
 
@@ -76,7 +76,7 @@ def test_after_a_gap_the_next_create_gets_a_new_id(faults, server_dynamodb, lamb
     assert call(make_event(), lambda_context)[0] == 503
     status, _, body = call(make_event(), lambda_context)
     assert (status, body["id"]) == (201, 2)
-    assert sections_order(server_dynamodb) == [2]
+    assert stored_section_ids(server_dynamodb) == [2]
 
 
 @pytest.mark.parametrize("operation", ["UpdateItem", SECTION_PUT])
@@ -85,21 +85,21 @@ def test_dynamodb_500_on_every_attempt_is_503(faults, server_dynamodb, lambda_co
     status, headers, body = call(make_event(), lambda_context)
     assert_problem(status, headers, body, 503)
     assert "Internal server error" not in body["detail"]
-    assert sections_order(server_dynamodb) == []
+    assert stored_section_ids(server_dynamodb) == []
 
 
 def test_read_timeout_once_is_retried(faults, server_dynamodb, lambda_context):
     faults.on(SECTION_PUT, 1, read_timeout())
     status, _, body = call(make_event(), lambda_context)
     assert (status, body["id"]) == (201, 1)
-    assert sections_order(server_dynamodb) == [1]
+    assert stored_section_ids(server_dynamodb) == [1]
 
 
 def test_read_timeout_on_every_attempt_is_503(faults, server_dynamodb, lambda_context):
     faults.always("UpdateItem", read_timeout())
     status, headers, body = call(make_event(), lambda_context)
     assert_problem(status, headers, body, 503)
-    assert sections_order(server_dynamodb) == []
+    assert stored_section_ids(server_dynamodb) == []
 
 
 def test_a_put_whose_answer_was_lost_is_recognised_by_its_resend(
@@ -112,7 +112,7 @@ def test_a_put_whose_answer_was_lost_is_recognised_by_its_resend(
     assert faults.attempts[SECTION_PUT] == 2
     tokens = {request["Item"]["write_token"]["S"] for operation, request in faults.bodies if operation == "PutItem"}
     assert len(tokens) == 1, "the resend is the same request"
-    assert sections_order(server_dynamodb) == [1], "one section, not two"
+    assert stored_section_ids(server_dynamodb) == [1], "one section, not two"
 
 
 def test_when_every_answer_was_lost_a_read_tells_whether_the_put_landed(faults, server_dynamodb, lambda_context):
@@ -121,7 +121,7 @@ def test_when_every_answer_was_lost_a_read_tells_whether_the_put_landed(faults, 
     status, _, body = call(make_event(), lambda_context)
     assert (status, body["id"]) == (201, 1)
     assert faults.attempts["GetItem"] == 1
-    assert sections_order(server_dynamodb) == [1]
+    assert stored_section_ids(server_dynamodb) == [1]
 
 
 def test_with_too_little_time_left_to_look_the_answer_is_503_at_once(faults, server_dynamodb):
@@ -139,7 +139,7 @@ def test_an_id_another_writer_took_is_never_reused(faults, server_dynamodb, lamb
     status, headers, body = call(make_event(), lambda_context)
     assert (status, body["id"], headers["Location"]) == (201, 2, "/api/v2/course/1/section/2/")
     assert faults.attempts["UpdateItem"] == 2
-    assert sections_order(server_dynamodb) == [1, 2]
+    assert stored_section_ids(server_dynamodb) == [1, 2]
     assert section_items(server_dynamodb)[0]["name"] == {"S": "imported"}, "the other writer's item is untouched"
 
 
@@ -154,7 +154,7 @@ def test_a_single_transaction_conflict_on_the_id_allocation_is_retried(faults, s
     status, headers, body = call(make_event(), lambda_context)
     assert (status, body["id"], headers["Location"]) == (201, 1, "/api/v2/course/1/section/1/")
     assert faults.attempts["UpdateItem"] == 2
-    assert sections_order(server_dynamodb) == [1]
+    assert stored_section_ids(server_dynamodb) == [1]
 
 
 def test_a_persistent_conflict_on_the_id_allocation_is_503_with_retry_after_and_writes_nothing(faults, server_dynamodb):
@@ -166,7 +166,7 @@ def test_a_persistent_conflict_on_the_id_allocation_is_503_with_retry_after_and_
     assert time.monotonic() - started < 1 + 0.5, "waits stop when the budget is spent"
     assert faults.attempts["UpdateItem"] > 3, "retried with backoff, not a fixed three times"
     assert faults.attempts[SECTION_PUT] == 0
-    assert sections_order(server_dynamodb) == [] and course_item(server_dynamodb)["section_seq"] == {"N": "0"}
+    assert stored_section_ids(server_dynamodb) == [] and course_item(server_dynamodb)["section_seq"] == {"N": "0"}
 
 
 def test_a_conflict_on_the_section_put_is_retried_with_the_same_id(faults, server_dynamodb, lambda_context):
@@ -174,7 +174,7 @@ def test_a_conflict_on_the_section_put_is_retried_with_the_same_id(faults, serve
     status, _, body = call(make_event(), lambda_context)
     assert (status, body["id"]) == (201, 1)
     assert faults.attempts["UpdateItem"] == 1
-    assert sections_order(server_dynamodb) == [1]
+    assert stored_section_ids(server_dynamodb) == [1]
 
 
 def test_a_persistent_conflict_on_the_section_put_is_503_inside_the_budget(faults, server_dynamodb):
@@ -182,7 +182,7 @@ def test_a_persistent_conflict_on_the_section_put_is_503_inside_the_budget(fault
     status, headers, body = call(make_event(), short_invocation())
     assert_problem(status, headers, body, 503)
     assert headers["Retry-After"] == "1"
-    assert sections_order(server_dynamodb) == []
+    assert stored_section_ids(server_dynamodb) == []
     assert course_item(server_dynamodb)["section_seq"] == {"N": "1"}  # the id is a gap, nothing else
 
 
@@ -197,9 +197,9 @@ def test_a_create_takes_effect_at_the_id_allocation_so_a_deletion_after_it_comes
     faults.on(SECTION_PUT, 1, side_effect(lambda: set_course_deleted(server_dynamodb, 1)))
     status, _, body = call(make_event(), lambda_context)
     assert (status, body["id"]) == (201, 1)
-    assert sections_order(server_dynamodb) == [1]
+    assert stored_section_ids(server_dynamodb) == [1]
     assert_problem(*call(make_event(), lambda_context), 404)
-    assert sections_order(server_dynamodb) == [1]
+    assert stored_section_ids(server_dynamodb) == [1]
 
 
 def test_idempotency_store_unavailable_is_503_and_nothing_is_written(faults, server_dynamodb, lambda_context):
@@ -208,7 +208,7 @@ def test_idempotency_store_unavailable_is_503_and_nothing_is_written(faults, ser
     status, headers, body = call(event, lambda_context)
     assert_problem(status, headers, body, 503)
     assert headers["Retry-After"] == "1"
-    assert sections_order(server_dynamodb) == []
+    assert stored_section_ids(server_dynamodb) == []
 
 
 def test_failure_inside_an_idempotent_create_releases_the_key(faults, server_dynamodb, lambda_context):
@@ -218,9 +218,9 @@ def test_failure_inside_an_idempotent_create_releases_the_key(faults, server_dyn
     assert call(event, lambda_context)[0] == 503
     status, _, body = call(event, lambda_context)
     assert (status, body["id"]) == (201, 2)
-    assert sections_order(server_dynamodb) == [2]
+    assert stored_section_ids(server_dynamodb) == [2]
     assert lambda_handler(event, lambda_context)["statusCode"] == 201  # a replay now
-    assert sections_order(server_dynamodb) == [2]
+    assert stored_section_ids(server_dynamodb) == [2]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from sections.repository import COURSE_SK, section_sk
 from sections.wiring import dependencies
-from tests.support import COURSES_TABLE, call, make_event, sections_order
+from tests.support import COURSES_TABLE, call, make_event, stored_section_ids
 
 EXISTING = 1000
 
@@ -81,7 +81,7 @@ def test_write_units_per_create_do_not_grow_with_the_course(
     empty = write_units_of_one_create(lambda_context)  # the course's first section
     fill_course(server_dynamodb, 2, EXISTING)
     full = write_units_of_one_create(lambda_context)  # with EXISTING sections in the course
-    assert sections_order(server_dynamodb) == list(range(1, EXISTING + 2))
+    assert stored_section_ids(server_dynamodb) == list(range(1, EXISTING + 2))
     with capsys.disabled():
         print(f"\nwrite units per create: {empty:g} at 0 sections, {full:g} at {EXISTING} sections")
     assert empty == full == pytest.approx(2.0)

@@ -16,14 +16,18 @@ from tests.support import (
     course_item,
     make_event,
     section_items,
-    sections_order,
+    stored_section_ids,
 )
 
 
 def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context):
+    # Given a body with a name to trim and a date with an offset
     body = {"name": "  Week 1 ", "dripped_at": "2025-03-01T12:00:00+02:00", "drip_delay": 3, "lessons_order": [5, 2]}
+
+    # When a manager creates it
     status, headers, created = call(make_event(body=json.dumps(body)), lambda_context)
 
+    # Then the answer is the section as stored, at its URL
     assert status == 201
     assert created == {
         "id": 1,
@@ -35,6 +39,7 @@ def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context)
     assert headers["Location"] == "/api/v2/course/1/section/1/"
     assert headers["Content-Type"] == "application/json"
 
+    # and the table holds one section item with the first id, and the course's counter moved once
     (item,) = section_items(dynamodb)
     assert item["sk"] == {"S": section_sk(1)}
     assert item["section_id"] == {"N": "1"}
@@ -47,7 +52,7 @@ def test_creates_section_and_returns_201_with_location(dynamodb, lambda_context)
     course = course_item(dynamodb)
     assert course["section_seq"] == {"N": "1"}
     assert "sections_order" not in course, "the order is the section items; the course item does not grow"
-    assert sections_order(dynamodb) == [1]
+    assert stored_section_ids(dynamodb) == [1]
 
 
 def test_defaults_are_returned_as_all_five_keys(dynamodb, lambda_context):
@@ -62,8 +67,8 @@ def test_ids_count_up_per_course_and_the_order_follows_them(dynamodb, lambda_con
     other = call(make_event(course="2", groups="[course:2:creator]"), lambda_context)[2]["id"]
     assert ids == [1, 2, 3]
     assert other == 1
-    assert sections_order(dynamodb) == [1, 2, 3]
-    assert sections_order(dynamodb, course_id=2) == [1]
+    assert stored_section_ids(dynamodb) == [1, 2, 3]
+    assert stored_section_ids(dynamodb, course_id=2) == [1]
 
 
 def test_path_without_trailing_slash_behaves_identically(dynamodb, lambda_context):

@@ -11,7 +11,7 @@ from tests.support import (
     create,
     make_event,
     request,
-    sections_order,
+    stored_section_ids,
 )
 
 
@@ -23,7 +23,7 @@ def test_delete_is_204_without_a_body_and_a_second_delete_is_404(dynamodb, lambd
     response = handler_module("ChangeSectionFunction").lambda_handler(event, lambda_context)
     assert response["statusCode"] == 204
     assert response["body"] == ""
-    assert sections_order(dynamodb) == [2]
+    assert stored_section_ids(dynamodb) == [2]
     assert request(lambda_context, "GET")[2] == [second]
     status, headers, body = request(lambda_context, "DELETE", section=1)
     assert_problem(status, headers, body, 404)

@@ -14,8 +14,8 @@ from tests.support import (
     make_event,
     request,
     section_items,
-    sections_order,
     set_course_deleted,
+    stored_section_ids,
 )
 
 
@@ -36,7 +36,7 @@ def test_a_bad_section_id_is_400_naming_section_id(dynamodb, lambda_context, met
     status, headers, body = request(lambda_context, method, section=section_id, body={"name": "x"})
     assert_problem(status, headers, body, 400)
     assert body["errors"] == [{"field": "section_id", "message": rule}]
-    assert sections_order(dynamodb) == [1]
+    assert stored_section_ids(dynamodb) == [1]
 
 
 def test_a_section_id_the_resolver_cannot_route_is_still_400_naming_section_id(dynamodb, lambda_context):
@@ -73,7 +73,7 @@ def test_every_operation_refuses_another_courses_manager_and_allows_creator_and_
         lambda_context, method, section=section, body={"name": "x"}, groups="[course:2:manager]"
     )
     assert_problem(status, headers, body, 403)
-    assert sections_order(dynamodb) == [1]
+    assert stored_section_ids(dynamodb) == [1]
     assert request(lambda_context, method, section=section, body={"name": "x"}, groups=None)[0] == 403
     assert request(lambda_context, method, section=section, body={"name": "x"}, groups="[course:1:creator]")[0] < 300
     monkeypatch.setenv("ADMIN_GROUP", "platform-admins")

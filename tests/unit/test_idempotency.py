@@ -7,7 +7,7 @@ import pytest
 from localdev.functions import CREATE_SECTION_FUNCTION, handler_module
 from sections.idempotency_key import parse_idempotency_key
 from sections.problems import InvalidRequest
-from tests.support import assert_problem, call, make_event, section_items, sections_order, set_course_deleted
+from tests.support import assert_problem, call, make_event, section_items, set_course_deleted, stored_section_ids
 
 # The create function's handler, loaded as every test loads a function (localdev.functions.handler_module).
 lambda_handler = handler_module(CREATE_SECTION_FUNCTION).lambda_handler
@@ -46,7 +46,7 @@ def test_same_key_and_body_replays_the_original_response(dynamodb, lambda_contex
     assert first["body"] == second["body"]
     assert first["headers"]["Location"] == second["headers"]["Location"] == "/api/v2/course/1/section/1/"
     assert len(section_items(dynamodb)) == 1
-    assert sections_order(dynamodb) == [1]
+    assert stored_section_ids(dynamodb) == [1]
 
 
 def test_equivalent_json_and_form_bodies_are_the_same_request(dynamodb, lambda_context):

@@ -7,7 +7,7 @@ from tests.support import (
     COURSES_TABLE,
     create,
     request,
-    sections_order,
+    stored_section_ids,
 )
 
 
@@ -22,7 +22,7 @@ def test_list_returns_the_sections_in_order_and_an_empty_course_as_an_empty_arra
     assert status == 200
     assert headers["Content-Type"] == "application/json"
     assert listed == [first, second]
-    assert [section["id"] for section in listed] == sections_order(dynamodb)
+    assert [section["id"] for section in listed] == stored_section_ids(dynamodb)
     assert list(listed[1]) == ["id", "name", "dripped_at", "drip_delay", "lessons_order"]
 
 

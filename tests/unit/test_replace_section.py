@@ -13,7 +13,7 @@ from tests.support import (
     make_event,
     request,
     section_items,
-    sections_order,
+    stored_section_ids,
 )
 
 
@@ -76,4 +76,4 @@ def test_replace_of_an_unknown_section_is_404_and_creates_nothing(dynamodb, lamb
     status, headers, body = request(lambda_context, "PUT", section=5, body={"name": "Ghost"})
     assert_problem(status, headers, body, 404)
     assert body["type"] == "urn:course-api:problem:section-not-found"
-    assert sections_order(dynamodb) == [1]
+    assert stored_section_ids(dynamodb) == [1]
