@@ -153,9 +153,15 @@ def test_a_change_to_a_layer_alone_publishes_new_versions_of_the_functions_that_
         assert changed == (function != "PreflightFunction"), function
 
 
-def test_without_all_properties_a_layer_change_would_publish_nothing(tmp_path):
-    """The trap the template avoids: AutoPublishAlias alone hashes the function's own code only."""
-    off = {"      AutoPublishAliasAllProperties: true\n": ""}
+@pytest.mark.parametrize(
+    "setting_left_out",
+    ["      AutoPublishAliasAllProperties: true\n", "      PublishLambdaVersion: true\n"],
+    ids=["without-all-properties", "without-publish-lambda-version"],
+)
+def test_without_either_setting_a_layer_change_would_publish_nothing(tmp_path, setting_left_out):
+    """The trap the template avoids: AutoPublishAlias hashes the function's own code, and AllProperties adds
+    a layer's properties only for a layer with PublishLambdaVersion (aws-sam-translator, _construct_version)."""
+    off = {setting_left_out: ""}
     before = translated_with(tmp_path, "before", off | layer_content("shared", "0f1e2d"))
     after = translated_with(tmp_path, "after", off | layer_content("shared", "9a8b7c"))
     assert {version_of(before, f) for f in API_FUNCTIONS} == {version_of(after, f) for f in API_FUNCTIONS}
