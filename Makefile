@@ -166,8 +166,8 @@ checks: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
 	.venv-sam/bin/cfn-lint template.yaml pipeline/deploy-role.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region us-east-1
 	$(VENV)/bin/actionlint .github/workflows/*.yml
-	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml -f pipeline/deploy-role.yaml
-	$(CHECKOV) --quiet --compact --skip-download --framework github_actions -f .github/workflows/deploy.yml
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation github_actions \
+		-f template.yaml -f pipeline/deploy-role.yaml -f .github/workflows/deploy.yml
 
 # sam build needs the runtime's exact Python on the PATH (no container here): without it, no build.
 # With BUILD_LOG (make built, make dev-built) the build's output goes there, and only a failure shows it.

@@ -32,8 +32,10 @@ UNUSED_COURSE = "9007199254740991"
 SMOKE_CALLER = "codedeploy-pre-traffic"
 FORBIDDEN_TYPE = "urn:course-api:problem:forbidden"
 PROBLEM_JSON = "application/problem+json"
-# A failed check is a failed deployment, not something to wait out: one attempt, a bounded wait.
-_CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=30, connect_timeout=5)
+# One attempt each (a retried Invoke would run the version twice), and a read timeout above the
+# template's largest FunctionTimeout (28 s), so a version that hangs ends as its own timeout error.
+# Four checks in a row fit the hook's Timeout (template.yaml).
+CLIENT_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=30, connect_timeout=5)
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,8 @@ def lambda_invoker(client: Any) -> Invoke:
 
 def lambda_handler(event: Mapping[str, Any], context: Any, *, lambda_client: Any = None, codedeploy: Any = None):
     """Run the checks and report the result to the deployment that invoked the hook."""
-    lambda_client = lambda_client or boto3.client("lambda", config=_CLIENT_CONFIG)
-    codedeploy = codedeploy or boto3.client("codedeploy", config=_CLIENT_CONFIG)
+    lambda_client = lambda_client or boto3.client("lambda", config=CLIENT_CONFIG)
+    codedeploy = codedeploy or boto3.client("codedeploy", config=CLIENT_CONFIG)
     failed = failures(lambda_invoker(lambda_client))
     status = "Failed" if failed else "Succeeded"
     logger.info(json.dumps({"deployment": event.get("DeploymentId"), "status": status, "failures": failed}))

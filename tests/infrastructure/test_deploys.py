@@ -366,3 +366,12 @@ def test_route_metrics_exist_because_detailed_metrics_are_on(cloudformation):
     """API Gateway sends the (ApiId, Method, Resource, Stage) metrics only with detailedMetricsEnabled (http-api-metrics page)."""
     (stage,) = resources_of(cloudformation, "AWS::ApiGatewayV2::Stage").values()
     assert stage["Properties"]["DefaultRouteSettings"]["DetailedMetricsEnabled"] is True
+
+
+def test_the_hook_outlasts_versions_that_hang_and_never_runs_one_twice():
+    """A hook that times out reports nothing, and CodeDeploy then waits an hour before it fails the deployment."""
+    hook = handler_module(HOOK)
+    template = load_template()
+    assert hook.CLIENT_CONFIG.read_timeout > template["Parameters"]["FunctionTimeout"]["MaxValue"]
+    assert hook.CLIENT_CONFIG.retries["total_max_attempts"] == 1
+    assert template["Resources"][HOOK]["Properties"]["Timeout"] > len(hook.CHECKS) * hook.CLIENT_CONFIG.read_timeout
