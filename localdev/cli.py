@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import signal
 import sys
 import threading
@@ -39,7 +38,7 @@ from localdev.endpoints import (
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import import_path, roles_claim
 from localdev.keys import KEYS_DIR, LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
-from localdev.template import TEMPLATE_PATH, Template, local_template
+from localdev.template import TEMPLATE_PATH, Template, local_template, parameter_overrides
 
 if TYPE_CHECKING:
     from localdev.deployed_api import DeployedApi
@@ -157,7 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("the built artifacts are missing: run `make dev-built`, which builds them", file=sys.stderr)
         return 2
     template = local_template(
-        _parameter_overrides(args.parameter_overrides), Path(args.template) if args.template else TEMPLATE_PATH
+        parameter_overrides(args.parameter_overrides), Path(args.template) if args.template else TEMPLATE_PATH
     )
     try:
         deployed = _deployable(template)
@@ -221,12 +220,6 @@ def _deployable(template: Template) -> DeployedApi:
     if failed:
         raise RuleFailed("\n".join(f"template rule: {refusal}" for refusal in failed))
     return deployed_api(template)
-
-
-def _parameter_overrides(text: str) -> dict[str, str]:
-    """`Name=value Other="a value"`, as sam's --parameter-overrides (a quoted value may hold spaces)."""
-    pairs = [item.partition("=") for item in shlex.split(text)]
-    return {name: value for name, _, value in pairs if name}
 
 
 def _banner(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +206,13 @@ class Template:
             for name, value in self.document.get("Globals", {}).get("Function", {}).items()
             if name not in ignored
         }
+
+
+def parameter_overrides(text: str) -> dict[str, str]:
+    """`Name=value Other="a value"`, as sam's --parameter-overrides and samconfig.toml's parameter_overrides
+    write them (a quoted value may hold spaces)."""
+    pairs = [item.partition("=") for item in shlex.split(text)]
+    return {name: value for name, _, value in pairs if name}
 
 
 def local_template(overrides: dict[str, str] | None = None, path: Path = TEMPLATE_PATH) -> Template:

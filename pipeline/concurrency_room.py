@@ -13,13 +13,12 @@ today comes back to the account when they are updated, so it counts as room.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-from localdev.template import ROOT, load_template
+from localdev.template import ROOT, load_template, parameter_overrides
 
 SAMCONFIG = ROOT / "samconfig.toml"
 PARAMETER = "ReservedConcurrency"
@@ -33,14 +32,20 @@ class Deploy:
     reserved_concurrency: int
 
 
-def deploy_settings(config_env: str, text: str | None = None) -> Deploy:
-    """The stack, region and ReservedConcurrency that `sam deploy --config-env` uses (the template's default when unset)."""
+def samconfig_deploy(config_env: str, text: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """What `sam deploy --config-env` reads from samconfig.toml: its settings (global, then deploy), and
+    the template parameters its parameter_overrides set."""
     config = tomllib.loads(text if text is not None else SAMCONFIG.read_text())
     section = config.get(config_env, {})
     merged = {**section.get("global", {}).get("parameters", {}), **section.get("deploy", {}).get("parameters", {})}
-    overrides = dict(re.findall(r'(\w+)="([^"]*)"', merged.get("parameter_overrides", "")))
+    return merged, parameter_overrides(merged.get("parameter_overrides", ""))
+
+
+def deploy_settings(config_env: str, text: str | None = None) -> Deploy:
+    """The stack, region and ReservedConcurrency that `sam deploy --config-env` uses (the template's default when unset)."""
+    settings, overrides = samconfig_deploy(config_env, text)
     default = load_template()["Parameters"][PARAMETER]["Default"]
-    return Deploy(merged["stack_name"], merged["region"], int(overrides.get(PARAMETER, default)))
+    return Deploy(settings["stack_name"], settings["region"], int(overrides.get(PARAMETER, default)))
 
 
 def reserving_functions() -> list[str]:

@@ -17,7 +17,8 @@ import pytest
 
 from localdev.deployed_api import deployed_api, translate
 from localdev.functions import handler_module
-from localdev.template import ROOT, TEMPLATE_PATH, Template, load_template, local_template
+from localdev.template import TEMPLATE_PATH, Template, load_template, local_template
+from pipeline.concurrency_room import samconfig_deploy
 from tests.infrastructure.test_template import PUBLISHED_METRICS, resources_of
 
 pytestmark = pytest.mark.infrastructure
@@ -111,11 +112,7 @@ def deployment_configs(cloudformation: dict[str, Any]) -> set[str]:
 
 
 def samconfig_overrides(environment: str) -> dict[str, str]:
-    import tomllib
-
-    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
-    text = config[environment]["deploy"]["parameters"]["parameter_overrides"]
-    return dict(re.findall(r'(\w+)="([^"]*)"', text))
+    return samconfig_deploy(environment)[1]
 
 
 def test_prod_shifts_by_canary_and_development_all_at_once(cloudformation):
