@@ -92,8 +92,7 @@ class ConditionFailed(Exception):
     def __init__(self, error: ClientError):
         super().__init__(error_code(error))
         self.error = error
-        reasons = error.response.get("CancellationReasons") or []
-        failing = [reason for reason in reasons if reason.get("Code") == "ConditionalCheckFailed"]
+        failing = _cancellation_reasons(error, "ConditionalCheckFailed")
         self.item: dict[str, Any] | None = failing[0].get("Item") if failing else error.response.get("Item")
         self.resent = int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
 
@@ -120,18 +119,20 @@ def is_write_conflict(error: ClientError) -> bool:
     A plain write gets TransactionConflictException; a transaction is cancelled, with the reason
     TransactionConflict for the item (AWS, "Transaction conflict handling in DynamoDB").
     """
-    if error_code(error) == "TransactionCanceledException":
-        return any(
-            reason.get("Code") == "TransactionConflict" for reason in error.response.get("CancellationReasons") or []
-        )
-    return error_code(error) == CONFLICT
+    return bool(_cancellation_reasons(error, "TransactionConflict")) or error_code(error) == CONFLICT
 
 
 def _is_condition_failure(error: ClientError) -> bool:
-    if error_code(error) == "TransactionCanceledException":
-        reasons = error.response.get("CancellationReasons") or []
-        return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
-    return error_code(error) == "ConditionalCheckFailedException"
+    """A plain write's ConditionalCheckFailedException, or a transaction cancelled for a failed check."""
+    failed = _cancellation_reasons(error, "ConditionalCheckFailed")
+    return bool(failed) or error_code(error) == "ConditionalCheckFailedException"
+
+
+def _cancellation_reasons(error: ClientError, code: str) -> list[dict[str, Any]]:
+    """A cancelled transaction's reasons with this code, in the order of its actions; [] for any other error."""
+    if error_code(error) != "TransactionCanceledException":
+        return []
+    return [reason for reason in error.response.get("CancellationReasons") or [] if reason.get("Code") == code]
 
 
 _THROTTLING_CODES = frozenset(
