@@ -26,6 +26,8 @@ pytestmark = pytest.mark.infrastructure
 API_FUNCTIONS = ["ChangeSectionFunction", "CreateSectionFunction", "PreflightFunction", "ReadSectionsFunction"]
 HOOK = "PreTrafficHookFunction"
 ALIAS = load_template()["Globals"]["Function"]["AutoPublishAlias"]
+# The order the hook's role and environment list the new versions in.
+HOOK_ORDER = ["CreateSectionFunction", "ReadSectionsFunction", "ChangeSectionFunction", "PreflightFunction"]
 ROLLBACK_ALARMS = ["FunctionErrorsAlarm", "FunctionThrottlesAlarm", "Function5xxAnswersAlarm"]
 
 
@@ -199,7 +201,7 @@ def test_the_hook_may_invoke_only_the_new_versions_and_report_only_to_this_stack
     assert all(statement["Effect"] == "Allow" for statement in statements.values())
     invoke = statements["InvokeTheNewVersions"]
     assert invoke["Action"] == "lambda:InvokeFunction"
-    assert invoke["Resource"] == [{"Ref": version_of(cloudformation, function)} for function in sorted_by_hook()]
+    assert invoke["Resource"] == [{"Ref": version_of(cloudformation, function)} for function in HOOK_ORDER]
     report = statements["ReportToOwnDeployments"]
     assert report["Action"] == "codedeploy:PutLifecycleEventHookExecutionStatus"
     # The stack's own CodeDeploy application (its name is unique to the stack), each of its groups.
@@ -215,11 +217,6 @@ def test_the_hook_may_invoke_only_the_new_versions_and_report_only_to_this_stack
     assert set(statements) == {"InvokeTheNewVersions", "ReportToOwnDeployments", "WriteOwnLogs", "SendTraces"}
 
 
-def sorted_by_hook() -> list[str]:
-    """The functions in the order the hook's role lists their versions: create, read, change, preflight."""
-    return ["CreateSectionFunction", "ReadSectionsFunction", "ChangeSectionFunction", "PreflightFunction"]
-
-
 def test_the_hook_checks_each_new_version_and_codedeploy_may_invoke_it(cloudformation):
     properties = cloudformation["Resources"][HOOK]["Properties"]
     variables = properties["Environment"]["Variables"]
@@ -228,7 +225,7 @@ def test_the_hook_checks_each_new_version_and_codedeploy_may_invoke_it(cloudform
         name: {"Ref": version_of(cloudformation, function)}
         for name, function in zip(
             ["CREATE_SECTION_VERSION", "READ_SECTIONS_VERSION", "CHANGE_SECTION_VERSION", "PREFLIGHT_VERSION"],
-            sorted_by_hook(),
+            HOOK_ORDER,
             strict=True,
         )
     }

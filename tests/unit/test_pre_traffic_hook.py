@@ -189,3 +189,13 @@ def test_a_report_to_a_deployment_codedeploy_does_not_know_raises(codedeploy, la
     with pytest.raises(deployments.exceptions.DeploymentDoesNotExistException):
         run_hook((deployments, "d-UNKNOWN000"), client)
     assert reported_statuses == {}
+
+
+def test_the_hooks_own_copies_of_the_contract_are_the_contracts():
+    """The hook imports no layer (a broken one must not break its check), so it keeps copies: these hold them."""
+    from sections.problems import PROBLEM_TYPE_PREFIX, NotCourseManager
+    from sections.section import MAX_SAFE_INTEGER
+
+    hook = handler_module(HOOK)
+    assert PROBLEM_TYPE_PREFIX + NotCourseManager.slug == hook.FORBIDDEN_TYPE
+    assert str(MAX_SAFE_INTEGER) == hook.UNUSED_COURSE
