@@ -1,7 +1,9 @@
 """The PreTraffic hook (functions/pre_traffic/app.py) against the real section functions, on moto.
 
 CodeDeploy is moto's, with the one call moto 5.2.5 lacks, PutLifecycleEventHookExecutionStatus, added
-below: it refuses a deployment moto does not know and records the status, so a test reads back what
+below as the API reference's "Errors" describe it: a deployment CodeDeploy does not know is
+DeploymentDoesNotExistException, a second report for the same hook execution
+LifecycleEventAlreadyCompletedException; otherwise the status is recorded, so a test reads back what
 the deployment was told. Lambda's Invoke runs the real handler of the version the hook names
 in-process (moto runs Lambda code only in Docker, which this machine has not): the hook's own boto3
 call is made, and answered by botocore's before-call event.
@@ -19,6 +21,7 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from moto.codedeploy import responses as codedeploy_responses
+from moto.codedeploy.exceptions import CodeDeployException
 from moto.codedeploy.models import codedeploy_backends
 from moto.core.responses import EmptyResult
 
@@ -35,12 +38,19 @@ VERSIONS = {
 }
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}:7"
 reported_statuses: dict[str, str] = {}
+_completed: set[tuple[str, str]] = set()
 
 
 def _put_lifecycle_event_hook_execution_status(self: Any) -> EmptyResult:
     backend = codedeploy_backends[self.current_account][self.region]
     deployment_id = self._get_param("deploymentId")
     backend.get_deployment(deployment_id)  # DeploymentDoesNotExistException, as CodeDeploy answers
+    execution = (deployment_id, self._get_param("lifecycleEventHookExecutionId"))
+    if execution in _completed:
+        raise CodeDeployException(
+            "LifecycleEventAlreadyCompletedException", "The lifecycle event is already completed."
+        )
+    _completed.add(execution)
     reported_statuses[deployment_id] = self._get_param("status")
     return EmptyResult()
 
@@ -55,6 +65,7 @@ def codedeploy(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
         raising=False,
     )
     reported_statuses.clear()
+    _completed.clear()
     client = boto3.client("codedeploy", region_name="us-east-1")
     client.create_application(applicationName="course-api", computePlatform="Lambda")
     client.create_deployment_group(
@@ -199,3 +210,12 @@ def test_the_hooks_own_copies_of_the_contract_are_the_contracts():
     hook = handler_module(HOOK)
     assert PROBLEM_TYPE_PREFIX + NotCourseManager.slug == hook.FORBIDDEN_TYPE
     assert str(MAX_SAFE_INTEGER) == hook.UNUSED_COURSE
+
+
+def test_a_second_report_for_the_same_hook_execution_is_refused(codedeploy, lambda_context):
+    """CodeDeploy takes one result per hook execution: a hook run again for it cannot change the outcome."""
+    deployments, _ = codedeploy
+    client, _ = lambda_client(lambda_context)
+    assert run_hook(codedeploy, client)["status"] == "Succeeded"
+    with pytest.raises(deployments.exceptions.LifecycleEventAlreadyCompletedException):
+        run_hook(codedeploy, client)
