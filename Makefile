@@ -24,11 +24,14 @@ SAM_BUILD_ENV := PATH="$(dir $(PYTHON313)):$$PATH" SAM_CLI_TELEMETRY=0
 # the lock, in parallel, from uv's cache). uv itself is the one package pip installs, pinned.
 UV := .tools/uv/bin/uv
 UV_SYNC = $(UV) pip sync --quiet --python $(1)/bin/python
+# Each install or build step that reaches a registry or another process's lock runs through scripts/step:
+# quiet unless it fails, retried once when the failure looks transient, and a failure is one line naming it.
+STEP := scripts/step
 # AWS's Lambda Runtime Interface Emulator for this host, from the aws-sam-cli wheel pinned in requirements/sam.txt.
 RIE := .tools/aws-lambda-rie
 RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 
-.PHONY: help dev dev-built editor built test test-fast lint checks build require-python313 build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
+.PHONY: help dev dev-built editor built test test-under-load test-fast lint checks build require-python313 build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
 
 help:
 	@echo "make dev        start the local API (127.0.0.1:3000) and embedded DynamoDB (127.0.0.1:8000)"
@@ -37,6 +40,7 @@ help:
 	@echo "make test       every test, coverage gate, static checks (cfn-lint, sam validate, checkov), sam build"
 	@echo "make bench      cold start and per-request cost against a bare handler"
 	@echo "make test-fast  the unit tests only, for the edit loop"
+	@echo "make test-under-load  the e2e and integration tiers 3 times with both cores kept busy (RUNS, LOAD)"
 	@echo "make built      sam build, the layer for this host and the Lambda runtime's packages (what dev-built runs)"
 	@echo "make load       two 60 s load runs against the local API (embedded DynamoDB; DynamoDB Local with conflicts)"
 	@echo "make fuzz       long schemathesis run against the local API"
@@ -48,21 +52,21 @@ help:
 $(UV): requirements/uv.txt
 	@test -n "$(BASE_PYTHON)" || { echo "No python3 found" >&2; exit 1; }
 	rm -rf .tools/uv && $(BASE_PYTHON) -m venv .tools/uv
-	.tools/uv/bin/python -m pip install $(PIP_FLAGS) -r $<
+	$(STEP) uv .tools/uv/bin/python -m pip install $(PIP_FLAGS) -r $<
 	touch $@
 
 # The project's environment: one lock file, requirements/dev.lock (requirements/dev.txt says what is wanted).
 $(VENV)/.installed: requirements/dev.lock $(UV)
 	@test -n "$(PYTHON313)" || echo "warning: python3.13 not found; using $(BASE_PYTHON). sam build will be skipped." >&2
 	test -x $(PY) || $(UV) venv --quiet --python $(BASE_PYTHON) $(VENV)
-	$(call UV_SYNC,$(VENV)) requirements/dev.lock
+	$(STEP) venv $(call UV_SYNC,$(VENV)) requirements/dev.lock
 	touch $@
 
 # aws-sam-cli and checkov pin their own dependencies, which conflict with ours and each other's:
 # each has an environment of its own, from its own lock.
 .venv-%/.installed: requirements/%.lock $(UV)
 	test -x .venv-$*/bin/python || $(UV) venv --quiet --python $(BASE_PYTHON) .venv-$*
-	$(call UV_SYNC,.venv-$*) $<
+	$(STEP) venv-$* $(call UV_SYNC,.venv-$*) $<
 	touch $@
 
 # npm packages, pinned by requirements/npm/package-lock.json: AWS's DynamoDB Local (its jar ships in
@@ -72,7 +76,7 @@ NPM_TOOLS := .tools/npm/.installed
 $(NPM_TOOLS): requirements/npm/package.json requirements/npm/package-lock.json
 	mkdir -p .tools/npm
 	cp requirements/npm/package.json requirements/npm/package-lock.json .tools/npm/
-	npm ci --prefix .tools/npm --no-audit --no-fund --loglevel=error
+	$(STEP) npm-tools npm ci --prefix .tools/npm --no-audit --no-fund --loglevel=error
 	touch $@
 
 # The platform's real course editor (requirements/editor/: @selfcommunity/react-ui, React, esbuild),
@@ -83,17 +87,22 @@ EDITOR_TOOLS := .tools/editor/.installed
 $(EDITOR_TOOLS): requirements/editor/package.json requirements/editor/package-lock.json
 	mkdir -p .tools/editor
 	cp requirements/editor/package.json requirements/editor/package-lock.json .tools/editor/
-	npm ci --prefix .tools/editor --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(STEP) npm-editor npm ci --prefix .tools/editor --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Debian's chromium for the browser test (tests/e2e/test_browser_cors.py), driven by Playwright, pinned
 # in requirements/dev.txt (its own browser download is not used). Debian replaces a chromium build with
 # each security update, so this is Debian's current build rather than a pin.
+# A fresh machine may be running apt already (unattended upgrades, an image's first boot): apt then waits
+# for its locks, up to APT_LOCK_SECONDS, instead of refusing at once (DPkg::Lock::Timeout; both the
+# package lists' lock and dpkg's honour it).
 CHROMIUM := /usr/bin/chromium
+APT_LOCK_SECONDS ?= 600
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=$(APT_LOCK_SECONDS)
 $(CHROMIUM):
 	@if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
 		echo "The browser test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	$(STEP) chromium sh -c '$(APT_GET) update && $(APT_GET) install -y --no-install-recommends chromium'
 
 # `localdev serve --built` runs what `sam build` ships: the function's build folder, the layer, and
 # what the python3.13 runtime provides (requirements/lambda-runtime.txt). The deployed layer is arm64;
@@ -107,13 +116,13 @@ LAMBDA_RUNTIME := .tools/lambda-runtime/.installed
 $(LAMBDA_RUNTIME): requirements/lambda-runtime.txt $(UV)
 	@test -n "$(PYTHON313)" || { echo "python3.13 is needed for the Lambda runtime stand-in" >&2; exit 1; }
 	rm -rf .tools/lambda-runtime
-	$(UV) pip install --quiet --python $(PYTHON313) --no-deps --only-binary :all: --compile-bytecode --target .tools/lambda-runtime -r $<
+	$(STEP) lambda-runtime $(UV) pip install --quiet --python $(PYTHON313) --no-deps --only-binary :all: --compile-bytecode --target .tools/lambda-runtime -r $<
 	touch $@
 
 $(HOST_LAYER)/.built: layers/runtime/requirements.txt layers/runtime/Makefile
 	@test -n "$(PYTHON313)" || { echo "python3.13 is needed to build the layer" >&2; exit 1; }
 	rm -rf $(HOST_LAYER) && mkdir -p $(HOST_LAYER)
-	$(MAKE) -s -C layers/runtime build-RuntimeLayer ARTIFACTS_DIR=$(abspath $(HOST_LAYER)) \
+	$(STEP) host-layer $(MAKE) -s -C layers/runtime build-RuntimeLayer ARTIFACTS_DIR=$(abspath $(HOST_LAYER)) \
 		LAYER_PLATFORM=manylinux2014_$(HOST_ARCH) PYTHON=$(PYTHON313)
 	touch $@
 
@@ -121,7 +130,7 @@ $(HOST_LAYER)/.built: layers/runtime/requirements.txt layers/runtime/Makefile
 # built artifacts then say so, and everything else still runs. `make build` and the deploys refuse instead.
 built: .venv-sam/.installed $(RIE)
 	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build and the built artifacts: python3.13 is not installed" >&2; \
-	else $(MAKE) -s build $(HOST_LAYER)/.built $(LAMBDA_RUNTIME) BUILD_LOG=.aws-sam/build.log; fi
+	else $(MAKE) -s build $(HOST_LAYER)/.built $(LAMBDA_RUNTIME) QUIET_BUILD=1; fi
 
 dev-built: $(VENV)/.installed built $(TRANSLATOR)
 	$(PY) -m localdev serve --built --parameter-overrides "$(PARAMETER_OVERRIDES)"
@@ -129,7 +138,7 @@ dev-built: $(VENV)/.installed built $(TRANSLATOR)
 # Only the one wheel is fetched (no dependencies): the emulator binary is all we take from it.
 $(RIE): requirements/sam.txt $(UV)
 	rm -rf .tools/sam-wheel
-	$(UV) pip install --quiet --python $(BASE_PYTHON) --no-deps --only-binary :all: --target .tools/sam-wheel -r requirements/sam.txt
+	$(STEP) emulator $(UV) pip install --quiet --python $(BASE_PYTHON) --no-deps --only-binary :all: --target .tools/sam-wheel -r requirements/sam.txt
 	cp .tools/sam-wheel/samcli/local/rapid/aws-lambda-rie-$(RIE_ARCH) $@
 	chmod +x $@
 	rm -rf .tools/sam-wheel
@@ -153,6 +162,14 @@ test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) .venv-sam/.installed 
 	$(PY) -m pytest -n 2 --dist worksteal -m "not alone" --cov-report=
 	$(PY) -m pytest -m alone --cov-append -q
 
+# The e2e and integration tiers RUNS times in a row while LOAD CPU-bound processes keep the cores busy:
+# no test may depend on the machine's speed (docs/testing.md). Run `make test` once first (it builds).
+RUNS ?= 3
+LOAD ?= 2
+test-under-load: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) $(CHROMIUM) $(EDITOR_TOOLS)
+	@mkdir -p .localdev
+	scripts/under-load $(RUNS) $(LOAD)
+
 # The unit tests, for a quick loop while editing (make test runs every tier).
 test-fast: $(VENV)/.installed $(TRANSLATOR)
 	$(PY) -m pytest tests/unit --no-cov -n 2 --dist worksteal -q
@@ -170,10 +187,10 @@ checks: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
 		-f template.yaml -f pipeline/deploy-role.yaml -f .github/workflows/deploy.yml
 
 # sam build needs the runtime's exact Python on the PATH (no container here): without it, no build.
-# With BUILD_LOG (make built, make dev-built) the build's output goes there, and only a failure shows it.
+# With QUIET_BUILD (make built, make dev-built) it is a step (scripts/step): its output shows only if it fails.
 build: .venv-sam/.installed require-python313
 	@mkdir -p .aws-sam
-	$(SAM_BUILD_ENV) $(SAM) build --parallel$(if $(BUILD_LOG), > $(BUILD_LOG) 2>&1 || { cat $(BUILD_LOG) >&2; echo "sam build failed (output above, also in $(BUILD_LOG))" >&2; exit 1; })
+	$(if $(QUIET_BUILD),$(STEP) sam-build )env $(SAM_BUILD_ENV) $(SAM) build --parallel
 
 require-python313:
 	@test -n "$(PYTHON313)" || { echo "python3.13 is not installed: without the Lambda runtime's Python nothing can be built, so nothing is deployed. Install it (pyenv install 3.13.0) or put python3.13 on the PATH." >&2; exit 1; }

@@ -38,6 +38,7 @@ from localdev.endpoints import (
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import import_path, roles_claim
 from localdev.keys import KEYS_DIR, LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
+from localdev.processes import READY_LINE
 from localdev.template import TEMPLATE_PATH, Template, local_template, parameter_overrides
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def cmd_dynamodb(args: argparse.Namespace) -> int:
         return 2
     stop = _StopRequest()
     server = start_dynamodb(args.port)
-    print(f"DynamoDB: {server.endpoint}", flush=True)
+    print(f"DynamoDB: {server.endpoint}\n{READY_LINE}", flush=True)
     stop.wait()
     server.stop()
     return 0
@@ -254,7 +255,7 @@ def _banner(
         curl,
         "",
         *_roles_hint(role_source),
-        "Press Ctrl-C to stop.",
+        READY_LINE,
     ]
     return "\n".join(lines)
 
@@ -329,7 +330,7 @@ def cmd_editor(args: argparse.Namespace) -> int:
             url = page_url(origin, api=api, token=token, course_id=course_id, course_type=kind, name=name)
             print(f"{kind:<11} {url}\n")
         print(f"The API must allow the origin {origin} (CorsAllowedOrigins; `make dev` does by default).")
-        print("Press Ctrl-C to stop.", flush=True)
+        print(READY_LINE, flush=True)
         stop.wait()
     return 0
 

@@ -11,7 +11,8 @@ conflict handling in DynamoDB", developer guide; docs/aws-behaviour.md):
   TransactionInProgressException;
 - everything else passes through unchanged. Reads do not conflict: a plain GetItem or Query reads
   committed data (transactional reads, TransactGetItems, would; the function makes none).
-It can also drop the answer to a request after applying it, as a lost response would.
+It can also drop the answer to a request after applying it, as a lost response would, and hold commits
+for as long as a test needs an overlap (`commits_held`), so that no test depends on the machine's speed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,6 +53,8 @@ class ConflictProxy:
         self._held: set[ItemKey] = set()
         self._tokens_in_flight: set[str] = set()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # holds, conflicts and the commit gate
+        self._commits_wait_until: Callable[[], bool] | None = None
         self._drop_answers: dict[str, int] = {}
         self.conflicts = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
@@ -74,6 +78,37 @@ class ConflictProxy:
         with self._lock:
             self._drop_answers[operation] = self._drop_answers.get(operation, 0) + count
 
+    @contextmanager
+    def commits_held(self, until: Callable[[], bool] = lambda: False, timeout: float = 60) -> Iterator[None]:
+        """Within the block, each transaction keeps its items held after its commit time until `until()` holds
+        (called under the proxy's lock; it may read `conflicts`) or the block ends, and at most `timeout`:
+        a test arranges an overlap with this instead of timing one."""
+        with self._changed:
+            self._commits_wait_until = until
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._commits_wait_until = None
+                self._changed.notify_all()
+
+    def wait_until_holding(self, timeout: float = 30) -> None:
+        """Returns once some transaction holds its items."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: bool(self._held), timeout=timeout):
+                raise TimeoutError("no transaction came to hold its items")
+
+    def _wait_for_gate(self, timeout: float = 60) -> None:
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._commits_wait_until is None or self._commits_wait_until(), timeout=timeout
+            )
+
+    def _count_conflict(self) -> None:
+        """Under the lock."""
+        self.conflicts += 1
+        self._changed.notify_all()
+
     # ---- one request ----
     def answer(self, operation: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes] | None:
         """The answer to send, or None to drop the connection after applying the request."""
@@ -84,7 +119,8 @@ class ConflictProxy:
             key = self._item_key(request["TableName"], request.get("Key") or request.get("Item") or {})
             with self._lock:
                 held = key in self._held
-                self.conflicts += held
+                if held:
+                    self._count_conflict()
             if held:
                 return _error("TransactionConflictException", "Transaction is ongoing for the item")
         elif operation == "TransactWriteItems":
@@ -98,15 +134,16 @@ class ConflictProxy:
         keys = list(self._transaction_keys(request))
         with self._lock:
             if token and token in self._tokens_in_flight:
-                self.conflicts += 1
+                self._count_conflict()
                 return _error("TransactionInProgressException", "Transaction is in progress")
             taken = [key in self._held for key in keys]
             if any(taken):
-                self.conflicts += 1
+                self._count_conflict()
             else:
                 self._held.update(keys)
                 if token:
                     self._tokens_in_flight.add(token)
+                self._changed.notify_all()
         if any(taken):
             reasons = [
                 {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
@@ -122,6 +159,7 @@ class ConflictProxy:
             )
         try:
             time.sleep(self.commit_seconds)
+            self._wait_for_gate()
             return self._forward_unless_dropped("TransactWriteItems", body, headers)
         finally:
             with self._lock:

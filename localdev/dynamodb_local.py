@@ -81,17 +81,32 @@ class DynamoDBLocal:
         host, port = self._listener.getsockname()
         return f"http://{host}:{port}"
 
-    def start(self, timeout: float = 60) -> DynamoDBLocal:
+    def start(self, timeout: float = 90) -> DynamoDBLocal:
+        """Returns once it answers. A JVM that has not answered in `timeout` (a busy machine) is stopped and
+        started once more; a second failure says what failed."""
+        self._listener.listen(128)
+        threading.Thread(target=_serve, args=(self._listener, self._socket_path, socket.AF_UNIX), daemon=True).start()
+        try:
+            self._launch(timeout)
+        except RuntimeError:
+            self._stop_inner()
+            self._launch(timeout)
+        return self
+
+    def _launch(self, timeout: float) -> None:
         self._process = subprocess.Popen(  # noqa: S603 - our own module, a path we made
             ["unshare", "--net", "--", sys.executable, "-m", "localdev.dynamodb_local", self._socket_path],  # noqa: S607
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self._listener.listen(128)
-        threading.Thread(target=_serve, args=(self._listener, self._socket_path, socket.AF_UNIX), daemon=True).start()
         self._wait_until_answering(timeout)
-        return self
+
+    def _stop_inner(self) -> None:
+        if self._process is not None:
+            stop_process(self._process)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._socket_path)  # the next start binds it again
 
     def _wait_until_answering(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -111,8 +126,7 @@ class DynamoDBLocal:
 
     def stop(self) -> None:
         self._listener.close()
-        if self._process is not None:
-            stop_process(self._process)
+        self._stop_inner()
         shutil.rmtree(self._directory, ignore_errors=True)
 
 

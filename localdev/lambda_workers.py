@@ -127,7 +127,7 @@ class LambdaWorker:
             if shown is not None:
                 self._log(f"[lambda:{self.port}] {shown}")
 
-    def _wait_until_listening(self, timeout: float = 10) -> None:
+    def _wait_until_listening(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -16,6 +16,8 @@ from localdev.template import ROOT
 
 # Where the Makefile installs the pinned npm packages (requirements/npm/).
 NPM_MODULES = ROOT / ".tools" / "npm" / "node_modules"
+# The last line of every long-running localdev command's banner: once it has been read, the whole banner has.
+READY_LINE = "Press Ctrl-C to stop."
 
 
 class RunningProcess:
@@ -37,25 +39,37 @@ class RunningProcess:
             self._changed.notify_all()
 
     def wait_for(self, patterns: list[str], timeout: float = 60) -> dict[str, str]:
-        """Named groups of every pattern, once each has matched a line of output."""
+        """Named groups of every pattern, once each has matched the output and the banner has been read whole.
+
+        The reader thread hands lines over as it gets to them: a pattern on the banner's first line can
+        match while its later lines are still in the pipe. Waiting for READY_LINE too means that
+        output() afterwards holds the whole banner, on any machine. A log line printed later (a
+        request's) is waited for by a pattern of its own; a pattern may span lines, e.g. `(?s)(x.*){2}`
+        for a line that must have come twice.
+        """
         deadline = time.monotonic() + timeout
-        found: dict[str, str] = {}
+        wanted = [*patterns, "^" + re.escape(READY_LINE) + "$"]
         with self._changed:
             while True:
                 text = "".join(self.lines)
-                matches = [re.search(pattern, text) for pattern in patterns]
+                matches = [re.search(pattern, text, re.MULTILINE) for pattern in wanted]
                 if all(matches):
-                    for match in matches:
-                        found.update(match.groupdict())  # type: ignore[union-attr]
-                    return found
+                    return {name: value for match in matches for name, value in match.groupdict().items()}  # type: ignore[union-attr]
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
-                    raise RuntimeError("localdev did not start:\n" + text[-4000:])
+                    missing = [pattern for pattern, match in zip(wanted, matches, strict=True) if not match]
+                    raise RuntimeError(f"no output matched {missing}:\n" + text[-4000:])
                 self._changed.wait(timeout=min(remaining, 0.5))
 
     def output(self) -> str:
         with self._changed:
             return "".join(self.lines)
+
+    def wait_exit(self, timeout: float = 30) -> str:
+        """The whole output, once the process has exited and the reader has read every line it wrote."""
+        self.process.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return self.output()
 
 
 @contextmanager

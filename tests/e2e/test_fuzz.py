@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from localdev.processes import ROOT
 from tests.e2e.conftest import mint, serve
@@ -70,6 +71,9 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_response(tmp_path_factory
         )
         report = readable_report(result.stdout) + result.stderr[-2000:]
         assert result.returncode == 0, report
+        # The server logs a request once it has answered it: one more request's line, waited for, follows the run's.
+        requests.get(url + "/api/v2/fuzz-finished", timeout=30)
+        server.wait_for([r"^GET /api/v2/fuzz-finished 401 "])
         statuses = [int(m.group(1)) for m in re.finditer(r"^[A-Z]+ /\S* (\d{3}) [\d.]+ms$", server.output(), re.M)]
         assert 201 in statuses, "the fuzzer reached the write path"
         assert not [status for status in statuses if status >= 500], report

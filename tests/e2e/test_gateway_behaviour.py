@@ -212,6 +212,8 @@ def test_a_function_past_its_timeout_is_killed_answered_500_and_its_environment_
             response = requests.post(url + SECTION, json={"name": "Slow"}, headers=headers, timeout=30)
             assert response.status_code == 500
             assert response.json() == {"message": "Internal Server Error"}
+        # Both timeouts' lines, however late the emulators' output is relayed; then nothing more is coming.
+        server.wait_for([r"(?s)(Task timed out after 1\.00 seconds.*){2}"])
         output = server.output()
     assert output.count("Task timed out after 1.00 seconds") == 2
     # Lambda discards a timed-out environment: the second request initialised a fresh runtime.
@@ -243,7 +245,6 @@ def test_serve_says_when_it_has_stopped_and_leaves_no_endpoints_behind(tmp_path)
         found = server.wait_for([r"DynamoDB:\s+(?P<dynamodb>http://\S+)"])
         assert running_dynamodb(home=tmp_path) == found["dynamodb"], "seed-course finds the running make dev"
         server.process.send_signal(signal.SIGINT)
-        server.process.wait(timeout=30)
-        lines = server.output().splitlines()
+        lines = server.wait_exit().splitlines()
     assert lines[-2:] == ["stopping", "stopped"], lines[-5:]
     assert running_dynamodb(home=tmp_path) is None

@@ -131,11 +131,15 @@ class Editor:
 
     def move_down(self, index: int) -> dict[str, Any]:
         """Keyboard drag and drop (@hello-pangea/dnd): the row's handle, space, arrow down, space."""
+        from playwright.sync_api import expect
+
+        # The library announces each step to screen readers once its state has it: wait for that, not a time.
+        announced = self.page.locator('[id^="rfd-announcement-"]')
         self.row(index).locator("th").focus()
         self.page.keyboard.press("Space")
-        self.page.wait_for_timeout(300)  # the library's lift animation
+        expect(announced).to_contain_text(f"You have lifted an item in position {index + 1}")
         self.page.keyboard.press("ArrowDown")
-        self.page.wait_for_timeout(300)
+        expect(announced).to_contain_text(f"You have moved the item from position {index + 1}")
         return self.sends("PATCH", lambda: self.page.keyboard.press("Space"))
 
     def delete(self, index: int) -> dict[str, Any]:

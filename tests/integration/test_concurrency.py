@@ -27,6 +27,7 @@ CREATES_PER_PROCESS = 5
 CREATES = PROCESSES * CREATES_PER_PROCESS
 # The design must keep conflicts from serialising creates: see docs/data-model.md, "Contention".
 MIN_RATE_WITH_CONFLICTS = 0.75
+API_GATEWAY_INTEGRATION_SECONDS = 30  # an HTTP API's integration timeout (API Gateway quotas)
 
 # The test process has reader threads for its servers; they hold no lock a child needs.
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
@@ -123,7 +124,9 @@ def assert_all_created(run: Run, client: Any, course: int = 1) -> None:
     )
     assert stored_section_ids(client, course) == ids, "the order holds exactly the created ids"
     assert course_item(client, course)["section_seq"] == {"N": str(CREATES)}
-    assert max(answer["seconds"] for answer in run.answers) < 10, "well inside API Gateway's 30 s"
+    # The function's retry budget ends inside its own timeout, itself inside API Gateway's 30 s; a bound
+    # tighter than that would measure the machine's speed, not the design.
+    assert max(answer["seconds"] for answer in run.answers) < API_GATEWAY_INTEGRATION_SECONDS
 
 
 @pytest.fixture
@@ -170,15 +173,20 @@ def test_creates_wait_out_another_writers_transactions_on_the_course_item(server
 
     The other writer holds the item half the time (a pause as long as its commit). With no pause it
     would hold it all but the instant between two of its requests, which no service does.
+    The overlap is arranged, not timed: its first transaction stays held until the creates have met a
+    held course item PROCESSES times, on a machine of any speed.
     """
-    conflicts_before = conflict_proxy.conflicts
+    met = conflict_proxy.conflicts + PROCESSES
     client = dynamodb_client(conflict_proxy.endpoint)
     pause = conflict_proxy.commit_seconds
-    with course_service_transactions(client, COURSES_TABLE, course_id=1, pause_seconds=pause) as outcomes:
+    with (
+        conflict_proxy.commits_held(until=lambda: conflict_proxy.conflicts >= met),
+        course_service_transactions(client, COURSES_TABLE, course_id=1, pause_seconds=pause) as outcomes,
+    ):
         run = run_in_parallel(conflict_proxy.endpoint)
     assert_all_created(run, server_dynamodb)
-    assert outcomes["committed"] > 10
-    assert conflict_proxy.conflicts > conflicts_before, "the creates met the course service's transactions"
+    assert outcomes["committed"] >= 1, "the other writer's transactions committed too"
+    assert conflict_proxy.conflicts >= met, "the creates met the course service's transactions"
 
 
 def test_parallel_creates_with_one_idempotency_key_create_one_section_and_replay_it(server_dynamodb, conflict_proxy):

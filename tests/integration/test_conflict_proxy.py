@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -57,11 +58,15 @@ def transaction(token: str | None = None, *items: dict[str, Any]) -> dict[str, A
     return {"ClientRequestToken": token or str(uuid.uuid4()), "TransactItems": list(actions)}
 
 
-def in_background(call) -> threading.Thread:
-    thread = threading.Thread(target=call)
-    thread.start()
-    time.sleep(HOLD / 3)  # the transaction now holds its items
-    return thread
+@contextmanager
+def held_in_background(proxy: ConflictProxy, call) -> Iterator[None]:
+    """`call`'s transaction holds its items for the whole block, however slow the machine, then commits."""
+    with proxy.commits_held():
+        thread = threading.Thread(target=call)
+        thread.start()
+        proxy.wait_until_holding()
+        yield
+    thread.join()
 
 
 def code_of(call) -> str:
@@ -79,30 +84,30 @@ def test_requests_that_conflict_with_nothing_pass_through(client):
     assert client.get_item(TableName=COURSES_TABLE, Key=SECTION)["Item"]["name"] == {"S": "held"}
 
 
-def test_a_plain_write_on_a_held_item_gets_transaction_conflict_exception(client):
-    holder = in_background(lambda: client.transact_write_items(**transaction()))
+def test_a_plain_write_on_a_held_item_gets_transaction_conflict_exception(client, proxy):
     update = {
         "TableName": COURSES_TABLE,
         "Key": SECTION,
         "UpdateExpression": "SET n = :n",
         "ExpressionAttributeValues": {":n": {"N": "1"}},
     }
-    assert code_of(lambda: client.update_item(**update)) == "TransactionConflictException"
-    assert code_of(lambda: client.put_item(TableName=COURSES_TABLE, Item=SECTION)) == "TransactionConflictException"
-    assert code_of(lambda: client.delete_item(TableName=COURSES_TABLE, Key=SECTION)) == "TransactionConflictException"
-    client.update_item(
-        TableName=COURSES_TABLE,
-        Key=COURSE,
-        UpdateExpression="ADD section_seq :one",
-        ExpressionAttributeValues={":one": {"N": "1"}},
-    )
-    holder.join()
+    with held_in_background(proxy, lambda: client.transact_write_items(**transaction())):
+        assert code_of(lambda: client.update_item(**update)) == "TransactionConflictException"
+        assert code_of(lambda: client.put_item(TableName=COURSES_TABLE, Item=SECTION)) == "TransactionConflictException"
+        assert (
+            code_of(lambda: client.delete_item(TableName=COURSES_TABLE, Key=SECTION)) == "TransactionConflictException"
+        )
+        client.update_item(
+            TableName=COURSES_TABLE,
+            Key=COURSE,
+            UpdateExpression="ADD section_seq :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
     client.update_item(**update)  # free again once committed
     assert client.get_item(TableName=COURSES_TABLE, Key=SECTION)["Item"]["name"] == {"S": "held"}
 
 
-def test_a_transaction_on_a_held_item_is_cancelled_with_a_reason_per_action(client):
-    holder = in_background(lambda: client.transact_write_items(**transaction()))
+def test_a_transaction_on_a_held_item_is_cancelled_with_a_reason_per_action(client, proxy):
     other = {"Put": {"TableName": COURSES_TABLE, "Item": {"course_id": {"N": "2"}, "sk": {"S": COURSE_SK}}}}
     clash = {
         "Update": {
@@ -112,9 +117,11 @@ def test_a_transaction_on_a_held_item_is_cancelled_with_a_reason_per_action(clie
             "ExpressionAttributeValues": {":n": {"N": "1"}},
         }
     }
-    with pytest.raises(ClientError) as raised:
+    with (
+        held_in_background(proxy, lambda: client.transact_write_items(**transaction())),
+        pytest.raises(ClientError) as raised,
+    ):
         client.transact_write_items(**transaction(None, other, clash))
-    holder.join()
     assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert [reason["Code"] for reason in raised.value.response["CancellationReasons"]] == [
         "None",
@@ -123,11 +130,10 @@ def test_a_transaction_on_a_held_item_is_cancelled_with_a_reason_per_action(clie
     assert "Item" not in client.get_item(TableName=COURSES_TABLE, Key={"course_id": {"N": "2"}, "sk": {"S": COURSE_SK}})
 
 
-def test_the_same_token_while_its_transaction_is_held_is_in_progress(client):
+def test_the_same_token_while_its_transaction_is_held_is_in_progress(client, proxy):
     same = transaction()
-    holder = in_background(lambda: client.transact_write_items(**same))
-    assert code_of(lambda: client.transact_write_items(**same)) == "TransactionInProgressException"
-    holder.join()
+    with held_in_background(proxy, lambda: client.transact_write_items(**same)):
+        assert code_of(lambda: client.transact_write_items(**same)) == "TransactionInProgressException"
     client.transact_write_items(**same)  # after the commit: DynamoDB's idempotent success
 
 
