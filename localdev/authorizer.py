@@ -13,9 +13,9 @@ from typing import Any
 import jwt
 
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
+from sections.authorization import bearer_token
 from sections.token_verification import (
     TokenRejected,
-    bearer_token,
     claims_from_jwks_document,
     flatten_claims,
     verify_token,

@@ -36,12 +36,39 @@ def _serialized(app: Callable[..., Any]) -> Callable[..., Any]:
     return application
 
 
+def project_as_dynamodb() -> None:
+    """moto, made to project a document path as DynamoDB does: through an attribute that is not a map (a string,
+    a list, NULL) the path resolves to nothing, and the item comes back without it. moto 5 raises instead
+    (`find_nested_key` indexes whatever it finds), which a client sees as a server error.
+
+    What DynamoDB does: "If an attribute in a projection expression does not exist, it is not returned"
+    (DynamoDB developer guide, "Projection expressions"); a path that goes through a scalar does not
+    exist. DynamoDB Local, AWS's own engine, answers so (tests/integration/test_roles_from_table.py holds
+    both to it). Idempotent: applying it twice wraps once.
+    """
+    from moto.dynamodb.models import dynamo_type, utilities
+
+    original = utilities.find_nested_key
+    if getattr(original, "as_dynamodb", False):
+        return
+
+    def find_nested_key(keys: list[str], dct: Any, processed_keys: Any = None, result: Any = None) -> Any:
+        if not isinstance(dct, dict):
+            return {}  # the whole path resolves to nothing: no partial map is left in the item
+        return original(keys, dct, processed_keys=processed_keys, result=result)
+
+    find_nested_key.as_dynamodb = True  # type: ignore[attr-defined]
+    utilities.find_nested_key = find_nested_key  # its own recursion looks the name up here
+    dynamo_type.find_nested_key = find_nested_key
+
+
 class DynamoDBServer:
     """moto's DynamoDB on 127.0.0.1; `start()` returns once it accepts connections."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1"):
         from moto.server import DomainDispatcherApplication, create_backend_app
 
+        project_as_dynamodb()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per DynamoDB call drowns the API's log
         app = _serialized(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)

@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from localdev.dynamodb import create_tables, seed_demo_courses
+from localdev.dynamodb import create_tables, project_as_dynamodb, seed_demo_courses
 from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
 from tests.support import lambda_environment
@@ -56,6 +56,7 @@ def dynamodb(
 ) -> Iterator[Any]:
     """In-process moto with the template's tables and the demo courses (1-3 live, 4 deleted)."""
     monkeypatch.setattr(botocore.session, "get_session", lambda *_: _SESSION)
+    project_as_dynamodb()
     with mock_aws():
         client = boto3.session.Session(botocore_session=_SESSION).client("dynamodb", region_name="us-east-1")
         create_tables(client, local_template())

@@ -5,6 +5,7 @@ docs/data-model.md defines it. Imported by tests and by conftest.py; never the o
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from pathlib import Path
@@ -91,7 +92,31 @@ def make_event(
         else:
             claims["cognito:groups"] = groups
     event["requestContext"]["authorizer"]["jwt"]["claims"] = claims
+    event["headers"]["authorization"] = "Bearer " + unsigned_token(token_payload(claims))
+    event["headers"].update(headers or {})  # a test's own Authorization header wins
     return event
+
+
+ROLES_CLAIM = local_template().function_environment(FUNCTION)["ROLES_CLAIM"]
+
+
+def token_payload(claims: dict[str, Any]) -> dict[str, Any]:
+    """The token's payload behind the authorizer's claims: a flattened "[a b]" back to the array it was
+    (test groups hold no spaces)."""
+    value = claims.get(ROLES_CLAIM)
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        return {**claims, ROLES_CLAIM: [group for group in value[1:-1].split(" ") if group]}
+    return dict(claims)
+
+
+def unsigned_token(payload: dict[str, Any]) -> str:
+    """A JWT with this payload, as the client sent it and the authorizer verified it; the function reads only
+    its payload, so the signature here is a placeholder."""
+
+    def segment(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{segment({'alg': 'RS256', 'typ': 'JWT'})}.{segment(payload)}.not-checked-by-the-function"
 
 
 def add_course(client: Any, course_id: int, *, deleted: bool = False, course_type: str = "self-paced") -> None:
@@ -186,3 +211,53 @@ def reorder(lambda_context, body, course="1", trailing_slash=True, **options):
 def listed_ids(lambda_context, course="1"):
     event = make_event(method="GET", course=course, body=None, groups=f"[course:{course}:manager]")
     return [section["id"] for section in call(event, lambda_context)[2]]
+
+
+# A course item's staff as another service might leave it: an entry for the caller whose value is not a role
+# the API names, or a staff that is not a map at all (docs/data-model.md, "Course roles"). None grants.
+STAFF_THAT_GRANTS_NOTHING = {
+    "student": {"M": {"m9": {"S": "student"}}},
+    "empty": {"M": {"m9": {"S": ""}}},
+    "null": {"M": {"m9": {"NULL": True}}},
+    "capitalised": {"M": {"m9": {"S": "Manager"}}},
+    "a number": {"M": {"m9": {"N": "1"}}},
+    "a map": {"M": {"m9": {"M": {"role": {"S": "manager"}}}}},
+    "staff a string": {"S": "m9"},
+    "staff a list": {"L": [{"S": "m9"}]},
+    "staff null": {"NULL": True},
+}
+
+
+def set_course_staff(client: Any, course_id: int, staff: dict[str, Any]) -> None:
+    """The course item's `staff` attribute exactly as given (a DynamoDB attribute value)."""
+    client.update_item(
+        TableName=COURSES_TABLE,
+        Key={"course_id": {"N": str(course_id)}, "sk": {"S": COURSE_SK}},
+        UpdateExpression="SET staff = :staff",
+        ExpressionAttributeValues={":staff": staff},
+    )
+
+
+def every_operation_of(course_id: int, section_id: int) -> list[tuple[str, dict[str, Any]]]:
+    """Each operation once, as (method, make_event options), bodies valid: only the role can refuse them."""
+    return [
+        ("GET", {}),
+        ("GET", {"section": str(section_id)}),
+        ("PUT", {"section": str(section_id), "body": json.dumps({"name": "Replaced"})}),
+        ("PATCH", {"section": str(section_id), "body": json.dumps({"drip_delay": "7"})}),
+        ("PATCH", {"course_path": True, "body": json.dumps({"sections_order": [section_id]})}),
+        ("DELETE", {"section": str(section_id)}),
+        ("POST", {"body": json.dumps({"name": "Week"})}),
+    ]
+
+
+def assert_staff_grants_nothing(client: Any, context: Any, course_id: int, section_id: int, staff: dict[str, Any]):
+    """Subject m9, with that staff on the course item and no group: 403 on every operation, and nothing written."""
+    set_course_staff(client, course_id, staff)
+    before = client.scan(TableName=COURSES_TABLE)["Items"]
+    for method, options in every_operation_of(course_id, section_id):
+        event = make_event(method=method, course=str(course_id), sub="m9", groups="[]", **options)
+        status, headers, problem = call(event, context)
+        assert_problem(status, headers, problem, 403)
+        assert problem["type"] == "urn:course-api:problem:forbidden", (method, options)
+    assert client.scan(TableName=COURSES_TABLE)["Items"] == before, "nothing written"

@@ -14,6 +14,7 @@ all four new versions (four short invocations), so it need not know which group 
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -52,10 +53,13 @@ class Check:
 
     def event(self, roles_claim: str) -> dict[str, Any]:
         """An HTTP API payload 2.0 event, as API Gateway sends it after the JWT authorizer passed."""
-        headers = {"content-type": "application/json"} if self.body is not None else {}
+        claims = {"sub": SMOKE_CALLER, "token_use": "access", roles_claim: "[]"}
+        # The functions read the caller's groups from the token the authorizer verified: its payload (unsigned here).
+        headers = {"authorization": "Bearer " + _unsigned_token({**claims, roles_claim: []})}
+        if self.body is not None:
+            headers["content-type"] = "application/json"
         if self.method == "OPTIONS":
             headers = {"origin": "https://pre-traffic.invalid", "access-control-request-method": "POST"}
-        claims = {"sub": SMOKE_CALLER, "token_use": "access", roles_claim: "[]"}
         return {
             "version": "2.0",
             "routeKey": self.route_key,
@@ -91,6 +95,15 @@ class Check:
         if not isinstance(problem, dict) or problem.get("type") != FORBIDDEN_TYPE or problem.get("status") != 403:
             return f"problem {problem!r}, expected type {FORBIDDEN_TYPE} and status 403"
         return None
+
+
+def _unsigned_token(payload: dict[str, Any]) -> str:
+    """A JWT of this payload; the functions read only the payload (the authorizer checked the signature)."""
+
+    def segment(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{segment({'alg': 'RS256', 'typ': 'JWT'})}.{segment(payload)}.pre-traffic"
 
 
 _SECTIONS = f"/api/v2/course/{UNUSED_COURSE}/section/"

@@ -17,7 +17,16 @@ from botocore.retries.standard import ExponentialBackoff
 from localdev.dynamodb import course_service_transactions, dynamodb_client, put_course
 from sections.wiring import dependencies
 from tests.integration.faults import FaultInjector, side_effect, throttled, transaction_conflict
-from tests.support import COURSES_TABLE, assert_problem, call, course_item, make_event, section_items
+from tests.support import (
+    COURSES_TABLE,
+    STAFF_THAT_GRANTS_NOTHING,
+    assert_problem,
+    assert_staff_grants_nothing,
+    call,
+    course_item,
+    make_event,
+    section_items,
+)
 
 COURSE = 7
 FORBIDDEN_DETAIL = "You are not a manager or creator of this course."
@@ -53,6 +62,13 @@ def send(lambda_context: Any, sub: str, method: str = "POST", **options: Any) ->
         **options,
     )
     return call(event, lambda_context)
+
+
+@pytest.mark.parametrize("staff", STAFF_THAT_GRANTS_NOTHING.values(), ids=STAFF_THAT_GRANTS_NOTHING)
+def test_only_the_roles_the_api_names_grant_on_aws_own_engine(table_roles, lambda_context, staff):
+    """DynamoDB Local: a projection or a condition through a staff that is not a map finds nothing (no error)."""
+    section = send(lambda_context, "m1")[2]["id"]
+    assert_staff_grants_nothing(table_roles, lambda_context, COURSE, section, staff)
 
 
 def test_a_staff_check_that_meets_a_conflict_or_a_throttle_is_retried_with_its_write(

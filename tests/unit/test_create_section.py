@@ -79,13 +79,17 @@ def test_path_without_trailing_slash_behaves_identically(dynamodb, lambda_contex
 @pytest.mark.parametrize(
     "groups",
     [
-        ["course:1:manager"],  # a JSON array
-        "[other course:1:creator]",  # API Gateway's flattened form
-        "other course:1:creator",  # space-separated
+        ["course:1:manager"],  # an array in the token, unflattened
+        "[other course:1:creator]",  # API Gateway's flattened form of the token's ["other", "course:1:creator"]
+        "course:1:creator",  # a string claim: one group
     ],
 )
 def test_each_groups_claim_format_grants_the_course(dynamodb, lambda_context, groups):
     assert call(make_event(groups=groups), lambda_context)[0] == 201
+
+
+def test_a_string_claim_is_one_group_never_split_on_spaces(dynamodb, lambda_context):
+    assert call(make_event(groups="other course:1:creator"), lambda_context)[0] == 403
 
 
 def test_admin_group_when_configured(dynamodb, lambda_context, monkeypatch):

@@ -104,10 +104,29 @@ def test_what_the_platform_refuses_stays_refused_in_the_apis_own_words(body, fie
     assert field_errors(json.dumps(body)) == {field: message}
 
 
-def test_a_form_keeps_its_own_conversion_of_text():
-    """A form's values are all text, converted to the field's type as before; the JSON rule does not apply."""
-    assert patch("drip_delay=+7&lessons_order=1_0", "application/x-www-form-urlencoded").changes() == {
-        "drip_delay": 7,
-        "lessons_order": [10],
-    }
-    assert field_errors("drip_delay=7.", "application/x-www-form-urlencoded") == {"drip_delay": "must be an integer"}
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ("drip_delay=1_000", "drip_delay"),
+        ("drip_delay=%2B7", "drip_delay"),  # +7
+        ("drip_delay=-0", "drip_delay"),
+        ("drip_delay=1e3", "drip_delay"),
+        ("drip_delay=%D9%A7", "drip_delay"),  # an Arabic-Indic seven
+        ("lessons_order=1_0", "lessons_order[0]"),
+        ("lessons_order=%2B3", "lessons_order[0]"),
+        ("drip_delay=" + "9" * 5000, "drip_delay"),  # past int()'s 4,300 digits: refused, not a 500
+    ],
+)
+def test_a_form_follows_the_json_integer_rule(form, field):
+    """One rule for integers written as text, in a JSON string or a form (docs/api.md, "Integers as strings")."""
+    errors = field_errors(form, FORM)
+    assert list(errors) == [field]
+    assert errors[field] in (integer_text.MESSAGE, "must be 2147483647 or less")
+
+
+def test_a_form_takes_what_the_json_rule_takes():
+    assert patch("drip_delay=7.0&lessons_order=007, 3 ", FORM).changes() == {"drip_delay": 7, "lessons_order": [7, 3]}
+    assert patch("drip_delay=%207.%20", FORM).changes() == {"drip_delay": 7}

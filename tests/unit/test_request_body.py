@@ -283,3 +283,31 @@ def test_a_form_sends_the_empty_list_as_one_empty_value_and_refuses_empty_items_
         with pytest.raises(InvalidRequest) as raised:
             parse(body, FORM)
         assert any(field.startswith("lessons_order[") for field in fields_of(raised)), body
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        "0001-01-01T00:00:00+01:00",  # an hour before year 1 in UTC
+        "0001-01-01T00:59:59.999999+23:59",
+        "9999-12-31T23:59:59-00:01",  # past 9999 in UTC
+        "9999-12-31T01:00:00-23:59",
+    ],
+)
+@pytest.mark.parametrize("model", [SectionRequest, SectionChanges])
+def test_an_instant_utc_cannot_write_is_a_400_naming_dripped_at_not_a_500(instant, model):
+    """datetime.astimezone raises OverflowError there, which pydantic does not turn into a validation error."""
+    for body, content_type in (
+        (json.dumps({"name": "x", "dripped_at": instant}), JSON),
+        (f"name=x&dripped_at={instant.replace('+', '%2B')}", "application/x-www-form-urlencoded"),
+    ):
+        with pytest.raises(InvalidRequest) as raised:
+            parse_section_body(body, is_base64_encoded=False, content_type=content_type, model=model)
+        assert fields_of(raised) == {"dripped_at": "must be an instant from year 1 to year 9999 in UTC"}
+
+
+def test_the_edges_utc_can_write_are_accepted():
+    assert parse('{"name": "x", "dripped_at": "0001-01-01T00:00:00+00:00"}').dripped_at == datetime(1, 1, 1, tzinfo=UTC)
+    assert parse('{"name": "x", "dripped_at": "9999-12-31T23:59:59-00:00"}').dripped_at == datetime(
+        9999, 12, 31, 23, 59, 59, tzinfo=UTC
+    )

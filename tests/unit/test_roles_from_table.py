@@ -13,7 +13,16 @@ import pytest
 
 from localdev.dynamodb import put_course
 from sections.wiring import dependencies
-from tests.support import COURSES_TABLE, assert_problem, call, course_item, make_event, section_items
+from tests.support import (
+    COURSES_TABLE,
+    STAFF_THAT_GRANTS_NOTHING,
+    assert_problem,
+    assert_staff_grants_nothing,
+    call,
+    course_item,
+    make_event,
+    section_items,
+)
 
 COURSE = 5
 STAFF = {"m1": "manager", "c1": "creator"}
@@ -138,3 +147,10 @@ def test_a_body_error_is_answered_before_the_role_and_says_nothing_of_the_course
     for course in (COURSE, 6, 99):
         status, _, problem = send(lambda_context, "m2", "POST", course=course, body={"name": ""})
         assert (status, problem["errors"]) == (400, [{"field": "name", "message": "must not be empty"}])
+
+
+@pytest.mark.parametrize("staff", STAFF_THAT_GRANTS_NOTHING.values(), ids=STAFF_THAT_GRANTS_NOTHING)
+def test_only_the_roles_the_api_names_grant_whatever_else_staff_holds(table_roles, lambda_context, staff):
+    """moto, made to answer a projection through a non-map as DynamoDB does (localdev.dynamodb.project_as_dynamodb)."""
+    section = send(lambda_context, "m1", "POST", body={"name": "Theirs"})[2]["id"]
+    assert_staff_grants_nothing(table_roles, lambda_context, COURSE, section, staff)

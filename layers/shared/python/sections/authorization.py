@@ -1,16 +1,22 @@
-"""Who may work on a course's sections: from the JWT claims API Gateway has already verified, or, with
+"""Who may work on a course's sections: from the JWT API Gateway has already verified, or, with
 RoleSource=table, from the course item's staff, checked by the repository on a request it makes anyway
-(docs/data-model.md, "Course roles"). Also the path's ids."""
+(docs/data-model.md, "Course roles")."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sections.problems import NotAuthenticated, NotCourseManager
 
-_COURSE_ROLE = re.compile(r"course:([1-9][0-9]*):(manager|creator)")
+# A course id has at most 16 digits (2^53-1): a longer one names no course, and is never converted.
+_COURSE_ROLE = re.compile(r"course:([1-9][0-9]{0,15}):(manager|creator)")
+# The values of a course item's staff map that grant a role (docs/data-model.md); any other value grants nothing.
+STAFF_ROLES = ("creator", "manager")
 
 
 @dataclass(frozen=True)
@@ -31,46 +37,72 @@ class CourseAccess:
     staff_member: str | None = None
 
     def require(self, staff: object) -> None:
-        """403 unless the claims decided, or `staff` (the item's attribute, as DynamoDB returns it) names the member."""
+        """403 unless the claims decided, or `staff` (the item's attribute, as DynamoDB returns it) gives the
+        member one of STAFF_ROLES. A staff that is not a map, or any other value, grants nothing."""
         if self.staff_member is None:
             return
-        if not isinstance(staff, dict) or self.staff_member not in staff.get("M", {}):
+        entries = staff.get("M") if isinstance(staff, dict) else None
+        entry = entries.get(self.staff_member) if isinstance(entries, dict) else None
+        if not isinstance(entry, dict) or entry.get("S") not in STAFF_ROLES:
             raise _not_course_manager()
 
 
 NO_CHECK = CourseAccess()
 
 
-def authenticated_caller(claims: Mapping[str, object] | None, roles_claim: str) -> Caller:
-    """401 unless the authorizer passed claims with a subject."""
+def authenticated_caller(claims: Mapping[str, object] | None, roles_claim: str, authorization: str | None) -> Caller:
+    """401 unless the authorizer passed claims with a subject; the groups exactly as the verified token names them."""
     if not claims:
         raise NotAuthenticated("The request carries no verified token.")
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub.strip():
         raise NotAuthenticated("The token has no subject.")
-    return Caller(sub=sub, groups=frozenset(parse_groups(claims.get(roles_claim))))
+    return Caller(sub=sub, groups=frozenset(token_groups(authorization, sub, roles_claim)))
 
 
-def parse_groups(value: object) -> list[str]:
-    """The caller's groups, split exactly as they were joined, so no group name can pose as another.
+def token_groups(authorization: str | None, sub: str, roles_claim: str) -> list[str]:
+    """The caller's groups, read from the token in the Authorization header: the one the JWT authorizer verified.
 
-    - A JSON array (claims passed unflattened): each item whole.
-    - API Gateway's flattened array, "[a b c]": items joined by single spaces inside brackets.
-    - Any other string: one group per whitespace-separated word.
-
-    Group names may hold any punctuation, commas and quotes included, but never whitespace (Cognito's
-    GroupName pattern; role values elsewhere must keep to that too). So commas never separate, and a
-    flattened string is never JSON-decoded: a group named `"course:1:manager"`, quotes included,
-    flattens to `["course:1:manager"]`, which JSON would read as that role.
+    API Gateway hands the claims over flattened, an array as "[a b]", which cannot be split back when
+    a group name holds a space (Auth0, Okta and Entra ID allow one; Cognito does not). The header's
+    token is the identity source the authorizer checked for this very request, so its payload is read
+    here without checking the signature again, and its `sub` must be the verified one.
+    - An array claim: each string in it, whole.
+    - A string claim: that one group, whole.
+    - Anything else, or no claim: no groups.
     """
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(item) for item in value if str(item)]
-    text = str(value)
-    if text.startswith("[") and text.endswith("]"):
-        return [item for item in text[1:-1].split(" ") if item]
-    return text.split()
+    payload = _token_payload(authorization)
+    if payload.get("sub") != sub:
+        raise NotAuthenticated("The token in the Authorization header is not the one the authorizer verified.")
+    value = payload.get(roles_claim)
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str) and item]
+    return []
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The identity source holds the token alone or prefixed with "Bearer ", as API Gateway accepts."""
+    value = (authorization or "").strip()
+    scheme, _, rest = value.partition(" ")
+    if not rest:
+        return value or None
+    return rest.strip() if scheme.lower() == "bearer" and rest.strip() else None
+
+
+def _token_payload(authorization: str | None) -> dict[str, object]:
+    token = bearer_token(authorization) or ""
+    parts = token.split(".")
+    try:
+        if len(parts) != 3:
+            raise ValueError("not a JWS compact serialization")
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
+        raise NotAuthenticated("The token in the Authorization header could not be read.") from None
+    if not isinstance(payload, dict):
+        raise NotAuthenticated("The token in the Authorization header could not be read.")
+    return payload
 
 
 def course_access(caller: Caller, course_id: int, *, admin_group: str, role_source: str) -> CourseAccess:

@@ -53,7 +53,11 @@ def course_of_caller(app: APIGatewayHttpResolver, course: str) -> tuple[Dependen
     """401 without a verified subject, 400 for a bad course id; then, with roles from the token, 403 unless
     the caller manages the course. With roles from the table, what the repository must check instead."""
     deps = dependencies()
-    caller = authenticated_caller(_verified_claims(app, deps.settings.sam_local), deps.settings.roles_claim)
+    caller = authenticated_caller(
+        _verified_claims(app, deps.settings.sam_local),
+        deps.settings.roles_claim,
+        app.current_event.headers.get("authorization"),
+    )
     course_id = parse_path_id(course, "id")
     access = course_access(
         caller, course_id, admin_group=deps.settings.admin_group, role_source=deps.settings.role_source

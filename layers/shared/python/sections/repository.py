@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from sections.authorization import NO_CHECK, CourseAccess
+from sections.authorization import NO_CHECK, STAFF_ROLES, CourseAccess
 from sections.contention import AnswersLost, ConditionFailed, Held, RetryBudget, Table, wait_out
 from sections.problems import CourseNotFound, SectionNotFound, SectionsOrderMismatch, ServiceUnavailable
 from sections.section import WRITABLE_FIELDS, Section, course_order, format_timestamp
@@ -142,7 +142,7 @@ class SectionRepository:
             if sorted(order) != sorted(current):
                 raise SectionsOrderMismatch(current)
             seq_unchanged = "section_seq = :seq" if handed_out else "attribute_not_exists(section_seq)"
-            staff, names = _staff_condition(access)
+            staff, names, staff_values = _staff_condition(access)
             check: dict[str, Any] = {
                 "TableName": self._table.name,
                 "Key": _course_key(course_id),
@@ -150,6 +150,7 @@ class SectionRepository:
                 "ExpressionAttributeValues": {
                     ":false": {"BOOL": False},
                     **({":seq": handed_out} if handed_out else {}),
+                    **staff_values,
                 },
                 **({"ExpressionAttributeNames": names} if names else {}),
                 # The item as it was, when the check fails: a caller no longer staff is told so at once.
@@ -294,7 +295,7 @@ class SectionRepository:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _allocate_id(self, course_id: int, budget: RetryBudget, access: CourseAccess) -> int:
-        staff, names = _staff_condition(access)
+        staff, names, staff_values = _staff_condition(access)
         try:
             response = self._table.write(
                 "update_item",
@@ -302,7 +303,7 @@ class SectionRepository:
                 Key=_course_key(course_id),
                 UpdateExpression="ADD section_seq :one",
                 ConditionExpression=_LIVE_COURSE + staff,
-                ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}},
+                ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}, **staff_values},
                 **({"ExpressionAttributeNames": names} if names else {}),
                 ReturnValues="UPDATED_NEW",
                 # Why the condition failed, at no extra cost: a course it cannot see, or one it is not staff of.
@@ -409,10 +410,18 @@ def _staff_names(access: CourseAccess) -> dict[str, str]:
     return {} if access.staff_member is None else {"#member": access.staff_member}
 
 
-def _staff_condition(access: CourseAccess) -> tuple[str, dict[str, str]]:
-    """The condition (to AND onto a course item's) that the caller is on its staff, and the names it uses."""
+# The condition's values: the staff roles that grant (authorization.STAFF_ROLES).
+_STAFF_ROLE_VALUES = {f":staff_{role}": {"S": role} for role in STAFF_ROLES}
+
+
+def _staff_condition(access: CourseAccess) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
+    """The condition (to AND onto a course item's) that the caller is on its staff with a role that grants, and
+    the names and values it uses. Through a `staff` that is not a map the path resolves to nothing, and the
+    condition is false (as DynamoDB evaluates document paths; see docs/aws-behaviour.md)."""
     names = _staff_names(access)
-    return (f" AND attribute_exists({_STAFF_ENTRY})" if names else ""), names
+    if not names:
+        return "", {}, {}
+    return f" AND {_STAFF_ENTRY} IN ({', '.join(_STAFF_ROLE_VALUES)})", names, _STAFF_ROLE_VALUES
 
 
 def _course_not_found() -> CourseNotFound:

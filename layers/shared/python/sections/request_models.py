@@ -18,7 +18,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationInfo,
     WithJsonSchema,
 )
 
@@ -59,23 +58,28 @@ def _parse_date_time(value: Any) -> datetime | None:
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
+    """The instant in UTC. One that UTC cannot write (year 1 with a positive offset, 9999 with a negative one)
+    raises OverflowError, which pydantic would let through as a 500: it is refused as a value instead."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must be an instant from year 1 to year 9999 in UTC") from None
 
 
 def _integer(minimum: int, maximum: int) -> Any:
     """An integer field from `minimum` to `maximum` as the platform takes it, and its published schema.
 
     - 19517.0 is the integer 19517 to JSON Schema, and JSON cannot tell them apart; 5.5 and true stay refused.
-    - In JSON, a string holding the integer's digits is read as the platform reads it (sections/integer_text.py).
-    - A form's values are all text: they keep pydantic's conversion (request_body.py), so only JSON is read here.
+    - A string holding the integer's digits is read as the platform reads it (sections/integer_text.py): a JSON
+      string, and every form value, which is text. One rule for both, so a form is no laxer than JSON.
     """
 
-    def read(value: Any, info: ValidationInfo) -> Any:
+    def read(value: Any) -> Any:
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        if isinstance(value, str) and info.mode == "json":
+        if isinstance(value, str):
             number = integer_text.parse(value, maximum)
             if number is None:
                 raise ValueError(integer_text.MESSAGE)

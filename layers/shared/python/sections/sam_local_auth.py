@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import os
 
-from sections.token_verification import TokenRejected, bearer_token, claims_from_jwks_document
+from sections.authorization import bearer_token
+from sections.token_verification import TokenRejected, claims_from_jwks_document
 
 
 def claims_from_bearer_token(authorization: str | None) -> dict[str, str] | None:

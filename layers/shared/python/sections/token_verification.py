@@ -19,15 +19,6 @@ class TokenRejected(Exception):
     """The token fails a check API Gateway makes; the client gets 401 {"message":"Unauthorized"}."""
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The identity source holds the token alone or prefixed with "Bearer ", as API Gateway accepts."""
-    value = (authorization or "").strip()
-    scheme, _, rest = value.partition(" ")
-    if not rest:
-        return value or None
-    return rest.strip() if scheme.lower() == "bearer" and rest.strip() else None
-
-
 def verify_token(
     token: str, signing_key: Callable[[str], Any], *, issuer: str, audiences: Iterable[str]
 ) -> dict[str, Any]:
