@@ -277,8 +277,9 @@ def _parameters() -> dict[str, dict[str, Any]]:
 
 def _form_schema(schema: dict[str, Any], title: str) -> dict[str, Any]:
     """A form cannot send null or an empty list: an empty dripped_at means null there, and a single empty
-    lessons_order the empty list (sections/request_body.py). Its values are all text, converted to the
-    field's type as before: the JSON body's integers-as-strings alternative is not the form's rule."""
+    lessons_order the empty list (sections/request_body.py). Its values are all text, read by the same
+    integer-text rule as JSON strings: published as integers (a form writes their digits), since the JSON
+    body's string alternative says nothing more about values that are always text."""
     form = _form_integers(copy.deepcopy(schema))
     form["title"] = title
     dripped_at = form["properties"]["dripped_at"]
