@@ -133,13 +133,16 @@ class Editor:
         """Keyboard drag and drop (@hello-pangea/dnd): the row's handle, space, arrow down, space."""
         from playwright.sync_api import expect
 
-        # The library announces each step to screen readers once its state has it: wait for that, not a time.
-        announced = self.page.locator('[id^="rfd-announcement-"]')
+        def announced(text: str) -> None:
+            """The library announces each step to screen readers once its state has it: wait for that, not a
+            time. Each of the page's drag and drop contexts has a live region; the one in use says it."""
+            expect(self.page.locator('[id^="rfd-announcement-"]', has_text=text)).to_have_count(1)
+
         self.row(index).locator("th").focus()
         self.page.keyboard.press("Space")
-        expect(announced).to_contain_text(f"You have lifted an item in position {index + 1}")
+        announced(f"You have lifted an item in position {index + 1}")
         self.page.keyboard.press("ArrowDown")
-        expect(announced).to_contain_text(f"You have moved the item from position {index + 1}")
+        announced(f"You have moved the item from position {index + 1}")
         return self.sends("PATCH", lambda: self.page.keyboard.press("Space"))
 
     def delete(self, index: int) -> dict[str, Any]:
