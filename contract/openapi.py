@@ -119,8 +119,12 @@ def _errors(*, body: bool, idempotency: bool = False, section: bool = False) -> 
         )
         errors["415"] = _problem("The body is neither application/json nor application/x-www-form-urlencoded.")
     if idempotency:
+        from sections.section import MAX_SECTIONS_PER_COURSE
+
         errors["409"] = _problem(
-            "A request with the same Idempotency-Key is still in progress; retry after it completes."
+            "The course already has the most sections a course may have (`too-many-sections`, with "
+            f"`max_sections`: {MAX_SECTIONS_PER_COURSE}); or a request with the same Idempotency-Key is still in "
+            "progress (`idempotency-key-in-flight`): retry after it completes."
         )
         errors["422"] = _problem("The Idempotency-Key was already used with a different body.")
     return dict(sorted(errors.items()))

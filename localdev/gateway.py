@@ -34,6 +34,10 @@ REQUEST_LINE_AND_HEADERS_LIMIT = 10_240
 PAYLOAD_LIMIT = 10 * 1024 * 1024
 # Lambda's synchronous invocation payload, counted on the event as sent (bodies base64-encoded).
 INVOCATION_PAYLOAD_LIMIT = 6 * 1024 * 1024
+# Lambda's synchronous response payload: the function's answer as serialized JSON, at most 6,291,556 bytes
+# (Lambda quotas, "Invocation payload": 6 MB; the figure is the one in Lambda's own error,
+# Function.ResponseSizeTooLarge). Past it the invocation fails, and API Gateway answers as for any function error.
+RESPONSE_PAYLOAD_LIMIT = 6_291_556
 INTEGRATION_TIMEOUT_SECONDS = 30
 # Only these arrive as text; everything else, forms included, is base64-encoded.
 _TEXT_MEDIA_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
@@ -131,6 +135,9 @@ class LocalHttpApi:
             return gateway_message(503, "Service Unavailable")
         if invocation.failed:
             self.log(f"function error: {invocation.payload[:200].decode(errors='replace')}")
+            return gateway_message(500, "Internal Server Error")
+        if len(invocation.payload) > RESPONSE_PAYLOAD_LIMIT:
+            self.log(f"function error: Function.ResponseSizeTooLarge ({len(invocation.payload)} bytes)")
             return gateway_message(500, "Internal Server Error")
         return lambda_response(invocation.payload)
 

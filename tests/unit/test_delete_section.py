@@ -36,18 +36,42 @@ def test_a_deleted_id_is_never_handed_out_again(dynamodb, lambda_context):
     assert create(lambda_context)["id"] == 2
 
 
+def cancelled_delete(stubber: Stubber, section_check: str, course_check: str, retry_attempts: int) -> None:
+    """The delete's transaction, cancelled with these reasons for its two actions (the section's, the course's)."""
+    stubber.add_client_error(
+        "transact_write_items",
+        "TransactionCanceledException",
+        "Transaction cancelled",
+        400,
+        response_meta={"RetryAttempts": retry_attempts},
+        modeled_fields={"CancellationReasons": [{"Code": section_check}, {"Code": course_check}]},
+    )
+
+
 def test_a_delete_whose_resend_finds_the_item_gone_is_204(dynamodb, lambda_context):
-    """botocore resent the delete (RetryAttempts > 0): the missing item is its own first attempt's work."""
+    """botocore resent the delete (RetryAttempts > 0) to a store that kept no token: the missing item is its
+    own first attempt's work."""
     create(lambda_context)
     client = dependencies().client
     with Stubber(client) as stubber:
         stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
-        stubber.add_client_error(
-            "delete_item",
-            "ConditionalCheckFailedException",
-            "The conditional request failed",
-            400,
-            response_meta={"RetryAttempts": 1},
-        )
+        cancelled_delete(stubber, "ConditionalCheckFailed", "None", retry_attempts=1)
         status, _, body = request(lambda_context, "DELETE", section=1)
     assert (status, body) == (204, None)
+
+
+@pytest.mark.parametrize(
+    ("section_check", "course_check", "problem"),
+    [("ConditionalCheckFailed", "None", "section-not-found"), ("None", "ConditionalCheckFailed", "course-not-found")],
+)
+def test_a_delete_names_what_its_transaction_did_not_find(
+    dynamodb, lambda_context, section_check, course_check, problem
+):
+    create(lambda_context)
+    client = dependencies().client
+    with Stubber(client) as stubber:
+        stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
+        cancelled_delete(stubber, section_check, course_check, retry_attempts=0)
+        status, headers, body = request(lambda_context, "DELETE", section=1)
+    assert_problem(status, headers, body, 404)
+    assert body["type"] == f"urn:course-api:problem:{problem}"

@@ -12,7 +12,7 @@ import pytest
 
 from localdev import cli
 from localdev.authorizer import JwtAuthorizer
-from localdev.gateway import INVOCATION_PAYLOAD_LIMIT, PAYLOAD_LIMIT, LocalHttpApi
+from localdev.gateway import INVOCATION_PAYLOAD_LIMIT, PAYLOAD_LIMIT, RESPONSE_PAYLOAD_LIMIT, LocalHttpApi
 from localdev.keys import LocalKeys
 from localdev.lambda_workers import Invocation
 from localdev.template import ROOT, local_template
@@ -140,6 +140,21 @@ def test_a_function_error_or_timeout_is_500_from_the_gateway(keys, token):
         response = send(api, token)
         assert response.status == 500
         assert json.loads(response.body) == {"message": "Internal Server Error"}
+
+
+def test_an_answer_over_lambdas_response_limit_is_500_as_a_function_error(keys, token):
+    """Lambda refuses a response past 6,291,556 bytes (Function.ResponseSizeTooLarge); the gateway sees a failed
+    invocation. Counted on the serialized answer, so a body's escaped quotes count twice."""
+
+    def answer(body_bytes: int) -> Invocation:
+        shell = json.dumps({"statusCode": 200, "body": ""}).encode()
+        return Invocation(json.dumps({"statusCode": 200, "body": "x" * (body_bytes - len(shell))}).encode())
+
+    api, _ = gateway(keys, answer(RESPONSE_PAYLOAD_LIMIT))
+    assert send(api, token).status == 200
+    api, _ = gateway(keys, answer(RESPONSE_PAYLOAD_LIMIT + 1))
+    response = send(api, token)
+    assert (response.status, json.loads(response.body)) == (500, {"message": "Internal Server Error"})
 
 
 def test_past_the_30_second_integration_limit_the_gateway_answers_503(keys, token):

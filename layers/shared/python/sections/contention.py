@@ -38,6 +38,8 @@ ANSWER_RESERVE_SECONDS = 2.0
 MAX_BUDGET_SECONDS = 25.0
 
 CONFLICT = "TransactionConflictException"
+_CANCELLED = "TransactionCanceledException"
+_CHECK_FAILED = "ConditionalCheckFailed"
 
 
 class LambdaContextLike(Protocol):
@@ -85,14 +87,17 @@ class ConditionFailed(Exception):
     """A write's condition failed: a plain write's, or a check inside a transaction.
 
     `item` is the item as it was, when the request asked for it (ReturnValuesOnConditionCheckFailure:
-    ALL_OLD; for a transaction, from the failing action's cancellation reason); `resent` whether
-    botocore had resent the request, so that the failure may be this request's own earlier attempt.
+    ALL_OLD; for a transaction, from the failing action's cancellation reason); `actions` the indexes of
+    a transaction's failing actions (empty for a plain write); `resent` whether botocore had resent the
+    request, so that the failure may be this request's own earlier attempt.
     """
 
     def __init__(self, error: ClientError):
         super().__init__(error_code(error))
         self.error = error
-        failing = _cancellation_reasons(error, "ConditionalCheckFailed")
+        reasons = _all_cancellation_reasons(error)
+        self.actions = [index for index, reason in enumerate(reasons) if reason.get("Code") == _CHECK_FAILED]
+        failing = _cancellation_reasons(error, _CHECK_FAILED)
         self.item: dict[str, Any] | None = failing[0].get("Item") if failing else error.response.get("Item")
         self.resent = int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
 
@@ -124,15 +129,18 @@ def is_write_conflict(error: ClientError) -> bool:
 
 def _is_condition_failure(error: ClientError) -> bool:
     """A plain write's ConditionalCheckFailedException, or a transaction cancelled for a failed check."""
-    failed = _cancellation_reasons(error, "ConditionalCheckFailed")
+    failed = _cancellation_reasons(error, _CHECK_FAILED)
     return bool(failed) or error_code(error) == "ConditionalCheckFailedException"
+
+
+def _all_cancellation_reasons(error: ClientError) -> list[dict[str, Any]]:
+    """A cancelled transaction's reasons, one per action in order; [] for any other error."""
+    return list(error.response.get("CancellationReasons") or []) if error_code(error) == _CANCELLED else []
 
 
 def _cancellation_reasons(error: ClientError, code: str) -> list[dict[str, Any]]:
     """A cancelled transaction's reasons with this code, in the order of its actions; [] for any other error."""
-    if error_code(error) != "TransactionCanceledException":
-        return []
-    return [reason for reason in error.response.get("CancellationReasons") or [] if reason.get("Code") == code]
+    return [reason for reason in _all_cancellation_reasons(error) if reason.get("Code") == code]
 
 
 _THROTTLING_CODES = frozenset(

@@ -90,6 +90,18 @@ class SectionsOrderMismatch(Problem):
         )
 
 
+class TooManySections(Problem):
+    """A create in a course that already has the most sections a course may have."""
+
+    status, slug, title = 409, "too-many-sections", "Conflict"
+
+    def __init__(self, maximum: int):
+        super().__init__(
+            f"The course already has {maximum} sections, the most a course may have. Delete one to add another.",
+            extensions={"max_sections": maximum},
+        )
+
+
 class IdempotencyKeyInFlight(Problem):
     status, slug, title = 409, "idempotency-key-in-flight", "Conflict"
 

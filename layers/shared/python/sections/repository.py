@@ -1,10 +1,13 @@
 """DynamoDB access for sections. The data model is documented in docs/data-model.md.
 
 A create is two requests, each on one item, and no transaction:
-1. UpdateItem ADD section_seq on the course item hands out the next id atomically, and only
-   for a course that exists and is not deleted. This is where the create takes effect.
+1. UpdateItem ADD section_seq, section_count on the course item hands out the next id atomically, and
+   only for a course that exists, is not deleted and has fewer than MAX_SECTIONS_PER_COURSE sections.
+   This is where the create takes effect.
 2. PutItem of the section item, on the condition that no item has its key yet.
-A failure between the two requests leaves a gap in the ids, never a duplicate or an orphan.
+A failure between the two requests leaves a gap in the ids, never a duplicate or an orphan; the course's
+section_count then counts one section too many (never too few), so the limit always holds.
+A delete is one transaction: the section item's delete and the course item's section_count - 1.
 How each call is made and what its answers mean (contention, throttling, lost answers, failed
 conditions) is sections/contention.py's; this module holds the operations and the item mapping.
 
@@ -14,9 +17,10 @@ section it does not name, by id: a new section goes last, a deleted one leaves, 
 ever lost or listed twice, whatever the interleaving. A reorder is one transaction: a check that
 no id was handed out since it read the course's sections, and the put of the list.
 
-Reads are strongly consistent (a read after a write sees it). A replace, patch or delete is one
+Reads are strongly consistent (a read after a write sees it). A replace or patch is one
 conditional request on the section item, after a consistent read of the course item: never a
-transaction, so none of them holds the course item that creates allocate ids on.
+transaction, so neither holds the course item that creates allocate ids on. A delete's transaction
+does hold it, for its commit: the price of a count that can bound the course (docs/data-model.md).
 
 With roles from the table (RoleSource=table), each operation checks the caller against the course
 item's `staff` on a request it makes anyway: the create's UpdateItem and the reorder's ConditionCheck
@@ -36,8 +40,14 @@ from botocore.exceptions import ClientError
 
 from sections.authorization import NO_CHECK, STAFF_ROLES, CourseAccess
 from sections.contention import AnswersLost, ConditionFailed, Held, RetryBudget, Table, wait_out
-from sections.problems import CourseNotFound, SectionNotFound, SectionsOrderMismatch, ServiceUnavailable
-from sections.section import WRITABLE_FIELDS, Section, course_order, format_timestamp
+from sections.problems import (
+    CourseNotFound,
+    SectionNotFound,
+    SectionsOrderMismatch,
+    ServiceUnavailable,
+    TooManySections,
+)
+from sections.section import MAX_SECTIONS_PER_COURSE, WRITABLE_FIELDS, Section, course_order, format_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -61,6 +71,8 @@ def _require_live(course: dict[str, Any] | None) -> None:
 
 
 _SECTION_EXISTS = "attribute_exists(sk)"
+# The course's live sections, counted by creates (+1) and deletes (-1): below the limit, a create may add one.
+_ROOM_FOR_A_SECTION = "(attribute_not_exists(section_count) OR section_count < :max_sections)"
 # What a read asks for: the course item's liveness and the section's API fields, nothing else.
 _READ_PROJECTION = {
     "ProjectionExpression": "sk, deleted, section_id, #name, dripped_at, drip_delay, lessons_order, sections_order",
@@ -216,19 +228,48 @@ class SectionRepository:
         return self._update(course_id, section_id, changes, updated_by, budget, access)
 
     def delete(self, course_id: int, section_id: int, budget: RetryBudget, access: CourseAccess = NO_CHECK) -> None:
-        """Deletes the section item: it leaves the course's order with it (docs/data-model.md).
+        """Deletes the section item, and counts it out of the course's section_count, in one transaction: it
+        leaves the course's order with it (docs/data-model.md).
 
-        When botocore had to resend the request (an answer lost to a timeout, or DynamoDB's 5xx), a
-        missing item is taken to be this request's own earlier attempt at work: deleted, not 404.
+        botocore resends a lost answer's transaction with its ClientRequestToken, which DynamoDB answers
+        with the first attempt's outcome. Where that resend still finds the item gone (a store that does
+        not keep tokens), it is taken to be this request's own earlier attempt: deleted, not 404.
         """
         self.require_course(course_id, access)
-        try:
-            self._table.write(
-                "delete_item", budget, Key=_section_key(course_id, section_id), ConditionExpression=_SECTION_EXISTS
-            )
-        except ConditionFailed as failed:
-            if not failed.resent:
-                raise _section_not_found() from None
+        actions = [
+            {
+                "Delete": {
+                    "TableName": self._table.name,
+                    "Key": _section_key(course_id, section_id),
+                    "ConditionExpression": _SECTION_EXISTS,
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": _course_key(course_id),
+                    "UpdateExpression": "ADD section_count :minus_one",
+                    # Never an item of its own: a course item exists for as long as its sections do.
+                    "ConditionExpression": "attribute_exists(sk)",
+                    "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
+                }
+            },
+        ]
+        while True:
+            try:
+                # One token per attempt, as the reorder: botocore's resend of a lost answer reuses it.
+                self._table.write_once(
+                    "transact_write_items", TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
+                )
+                return
+            except Held as held:
+                wait_out(held, budget)
+            except ConditionFailed as failed:
+                if failed.actions != [0]:  # the course item is gone: it can be only a course never there
+                    raise _course_not_found() from None
+                if not failed.resent:
+                    raise _section_not_found() from None
+                return
 
     def _update(
         self,
@@ -301,17 +342,22 @@ class SectionRepository:
                 "update_item",
                 budget,
                 Key=_course_key(course_id),
-                UpdateExpression="ADD section_seq :one",
-                ConditionExpression=_LIVE_COURSE + staff,
-                ExpressionAttributeValues={":one": {"N": "1"}, ":false": {"BOOL": False}, **staff_values},
+                UpdateExpression="ADD section_seq :one, section_count :one",
+                ConditionExpression=f"{_LIVE_COURSE}{staff} AND {_ROOM_FOR_A_SECTION}",
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":false": {"BOOL": False},
+                    ":max_sections": {"N": str(MAX_SECTIONS_PER_COURSE)},
+                    **staff_values,
+                },
                 **({"ExpressionAttributeNames": names} if names else {}),
                 ReturnValues="UPDATED_NEW",
-                # Why the condition failed, at no extra cost: a course it cannot see, or one it is not staff of.
+                # Why the condition failed, at no extra cost: a course it cannot see, one it is not staff of, or a full one.
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ConditionFailed as failed:
             _require_course_as(failed.item, access)
-            raise _course_not_found() from None
+            raise TooManySections(MAX_SECTIONS_PER_COURSE) from None
         return int(response["Attributes"]["section_seq"]["N"])
 
     def _put_section(

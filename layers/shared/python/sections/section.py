@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON client can represent exactly
+# The most sections a course may have: the list of the largest possible course, every field at its limit,
+# answers within Lambda's 6 MB response limit (docs/api.md, "Limits"; tests/unit/test_course_limits.py).
+MAX_SECTIONS_PER_COURSE = 250
 
 
 def format_timestamp(value: datetime) -> str:

@@ -1,0 +1,61 @@
+"""The largest course lists within Lambda's response limit, on DynamoDB Local: every section at every field's
+limit (moto takes minutes to serialize the five megabytes of such a course; AWS's engine, seconds)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from awslambdaric.lambda_runtime_marshaller import to_json
+
+from localdev.functions import handler_module
+from localdev.gateway import RESPONSE_PAYLOAD_LIMIT
+from sections.repository import encode_fields, section_sk
+from sections.request_models import MAX_LESSONS, MAX_NAME_LENGTH
+from sections.section import MAX_SAFE_INTEGER, MAX_SECTIONS_PER_COURSE
+from tests.support import COURSES_TABLE, make_event
+
+# The text that grows most on its way out: a character outside the Basic Multilingual Plane is written
+# as two \\u escapes (12 bytes) in the body, and each of their backslashes is escaped again in Lambda's answer.
+WIDEST_CHARACTER = "\U0001d11e"
+LARGEST_FIELDS = {
+    "name": WIDEST_CHARACTER * MAX_NAME_LENGTH,
+    "dripped_at": None,  # replaced below by the longest timestamp the API writes
+    "drip_delay": 2**31 - 1,
+    "lessons_order": [MAX_SAFE_INTEGER - index for index in range(MAX_LESSONS)],
+}
+
+
+def put_largest_sections(client: Any, course_id: int, count: int) -> None:
+    fields = {**LARGEST_FIELDS, "dripped_at": datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)}
+    for offset in range(count):
+        section_id = MAX_SAFE_INTEGER - offset
+        client.put_item(
+            TableName=COURSES_TABLE,
+            Item={
+                "course_id": {"N": str(course_id)},
+                "sk": {"S": section_sk(section_id)},
+                "section_id": {"N": str(section_id)},
+                **encode_fields(fields),
+            },
+        )
+
+
+def test_the_largest_course_lists_within_lambdas_response_limit(server_dynamodb, lambda_context, monkeypatch):
+    """Every section at every field's limit, ids at 2^53-1, measured as the Python 3.13 runtime serializes the answer."""
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")  # the runtime's encoder (ensure_ascii off)
+    put_largest_sections(server_dynamodb, 1, MAX_SECTIONS_PER_COURSE)
+
+    response = handler_module("ReadSectionsFunction").lambda_handler(
+        make_event(method="GET", body=None), lambda_context
+    )
+
+    assert response["statusCode"] == 200
+    listed = json.loads(response["body"])
+    assert len(listed) == MAX_SECTIONS_PER_COURSE
+    assert listed[0]["name"] == LARGEST_FIELDS["name"] and len(listed[0]["lessons_order"]) == MAX_LESSONS
+    size = len(to_json(response).encode("utf-8"))
+    assert size <= RESPONSE_PAYLOAD_LIMIT, f"{size} bytes"
+    per_section = size / MAX_SECTIONS_PER_COURSE
+    assert size + 10 * per_section <= RESPONSE_PAYLOAD_LIMIT, "room for headers and a field or two more"
