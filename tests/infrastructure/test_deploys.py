@@ -19,7 +19,7 @@ from localdev.deployed_api import deployed_api, translate
 from localdev.functions import handler_module
 from localdev.template import TEMPLATE_PATH, Template, load_template, local_template
 from pipeline.concurrency_room import samconfig_deploy
-from tests.infrastructure.test_template import PUBLISHED_METRICS, resources_of
+from tests.infrastructure.test_template import PUBLISHED_METRICS, alarm_metrics, resources_of
 
 pytestmark = pytest.mark.infrastructure
 
@@ -369,3 +369,43 @@ def test_the_hook_outlasts_versions_that_hang_and_never_runs_one_twice():
     assert hook.CLIENT_CONFIG.read_timeout > template["Parameters"]["FunctionTimeout"]["MaxValue"]
     assert hook.CLIENT_CONFIG.retries["total_max_attempts"] == 1
     assert template["Resources"][HOOK]["Properties"]["Timeout"] > len(hook.CHECKS) * hook.CLIENT_CONFIG.read_timeout
+
+
+def _as_deployed(value: Any, stack: str) -> Any:
+    """A translated value as CloudFormation resolves it in stack `stack`: Ref to a resource is a name it
+    generates from the stack's (stack-LogicalId-SUFFIX), AWS::StackName is the stack's, Fn::Sub likewise."""
+    if isinstance(value, list):
+        return [_as_deployed(item, stack) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"}:
+        return stack if value["Ref"] == "AWS::StackName" else f"{stack}-{value['Ref']}-SUFFIX"
+    if set(value) == {"Fn::Sub"}:
+        return re.sub(r"\$\{([^}]+)\}", lambda name: str(_as_deployed({"Ref": name.group(1)}, stack)), value["Fn::Sub"])
+    if set(value) == {"Fn::GetAtt"}:
+        return f"{stack}-{'.'.join(value['Fn::GetAtt'])}-SUFFIX"
+    return {key: _as_deployed(item, stack) for key, item in value.items()}
+
+
+@pytest.mark.parametrize("parameters", [{}, samconfig_deploy("prod")[1]], ids=["default", "prod"])
+def test_no_alarm_of_one_stack_sees_another_stacks_metrics(parameters):
+    """Dev and prod live in one account and region: a metric either stack's alarm watches, and every alarm's
+    name, must be the stack's own, or dev's errors would roll back prod and page its on-call."""
+    cloudformation = translate(TEMPLATE_PATH, parameters)
+    alarms = resources_of(cloudformation, "AWS::CloudWatch::Alarm")
+    assert alarms and not [name for name, alarm in alarms.items() if "AlarmName" in alarm["Properties"]], (
+        "CloudFormation names each alarm after its stack"
+    )
+
+    def watched(stack: str) -> set[str]:
+        """Each metric an alarm watches: its namespace, name and dimensions, as deployed in `stack`."""
+        identity = ("Namespace", "MetricName", "Dimensions")
+        return {
+            json.dumps(_as_deployed({key: metric.get(key) for key in identity}, stack), sort_keys=True)
+            for alarm in alarms.values()
+            for metric in alarm_metrics(alarm)
+        }
+
+    dev, prod = watched("course-api-dev"), watched("course-api-prod")
+    assert len(dev) == len(prod) > 0
+    assert not dev & prod, sorted(dev & prod)

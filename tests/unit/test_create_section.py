@@ -14,6 +14,7 @@ from tests.support import (
     assert_problem,
     call,
     course_item,
+    lambda_environment,
     make_event,
     section_items,
     stored_section_ids,
@@ -323,7 +324,7 @@ def test_metrics_report_created_sections_and_error_classes(dynamodb, lambda_cont
     }
     assert {"SectionCreated", "Http4xx"} <= names
     created = next(blob for blob in metrics if "SectionCreated" in blob)
-    assert created["service"] == "course-api"
+    assert created["service"] == lambda_environment()["POWERTOOLS_SERVICE_NAME"]  # the stack's name
     assert created["SectionCreated"] == [1.0]
 
 
@@ -346,7 +347,7 @@ def test_a_member_of_a_group_named_like_a_role_gets_403(dynamodb, lambda_context
 
 def test_a_5xx_answer_is_counted_where_the_rollback_alarm_looks(dynamodb, lambda_context, capsys, monkeypatch):
     """Function5xxAnswersAlarm rolls a deploy back on this metric: its namespace and dimensions must be the EMF's."""
-    from localdev.template import load_template
+    from localdev.template import local_template
     from sections.repository import SectionRepository
 
     def broken(*_args, **_kwargs):
@@ -358,7 +359,9 @@ def test_a_5xx_answer_is_counted_where_the_rollback_alarm_looks(dynamodb, lambda
     blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
     (blob,) = [blob for blob in blobs if "Http5xx" in blob]
     (definition,) = blob["_aws"]["CloudWatchMetrics"]
-    alarm = load_template()["Resources"]["Function5xxAnswersAlarm"]["Properties"]
+    # Resolved as the functions' environment is (the local stack's name), so both sides name the same stack.
+    template = local_template()
+    alarm = template.resolve(template.resources["Function5xxAnswersAlarm"]["Properties"])
     assert definition["Namespace"] == alarm["Namespace"]
     assert [metric["Name"] for metric in definition["Metrics"]] == [alarm["MetricName"]]
     assert definition["Dimensions"] == [[dimension["Name"] for dimension in alarm["Dimensions"]]]
