@@ -4,6 +4,7 @@ way in, a deploy role that can turn on access logs, and a reservation the accoun
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from typing import Any
@@ -327,3 +328,24 @@ def test_the_runbook_says_what_a_first_deploy_sends(cloudformation):
     alarms = resources_of(cloudformation, "AWS::CloudWatch::Alarm")
     runbook = (ROOT / "docs" / "operations.md").read_text()
     assert re.search(rf"\b{len(alarms)} \"OK\" notifications", runbook), len(alarms)
+
+
+def test_the_stack_roles_kms_permissions_hold_for_a_key_cloudformation_tags_no_system_tag_on():
+    """CloudFormation's KMS handler puts no aws:cloudformation:* tags on keys (aws-cloudformation-resource-
+    providers-kms, TagHelper): every tag a KMS statement conditions on is one template.yaml puts on the key,
+    and creating a tagged key is allowed by a statement not limited to particular keys."""
+    key = load_template()["Resources"]["AlarmTopicKey"]["Properties"]
+    tagged = {tag["Key"]: tag["Value"] for tag in key["Tags"]}
+    assert tagged == {"course-api:stack": {"Ref": "AWS::StackName"}}
+    kms = [statement for statement in role_statements("StackRole") if "kms:" in json.dumps(statement["Action"])]
+    conditions = [
+        (operator, name)
+        for statement in kms
+        for operator, keys in statement.get("Condition", {}).items()
+        for name in keys
+    ]
+    assert conditions and all(operator == "StringLike" for operator, _ in conditions)
+    assert {name.split("/", 1)[1] for _, name in conditions} == set(tagged), conditions
+    (create,) = [statement for statement in kms if "kms:CreateKey" in statement["Action"]]
+    assert create["Resource"] == "*" and "kms:TagResource" in create["Action"]
+    assert list(create["Condition"]["StringLike"]) == ["aws:RequestTag/course-api:stack"]
