@@ -17,7 +17,7 @@ from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import handler_module
 from localdev.route_matching import match_route
 from localdev.template import local_template
-from sections.repository import COURSE_SK, SECTION_SK_PREFIX
+from sections.repository import COURSE_SK, SECTION_SK_PREFIX, section_sk
 
 EVENTS = Path(__file__).parent / "events"
 COURSES_TABLE = local_template().function_environment(FUNCTION)["TABLE_NAME"]
@@ -261,3 +261,16 @@ def assert_staff_grants_nothing(client: Any, context: Any, course_id: int, secti
         assert_problem(status, headers, problem, 403)
         assert problem["type"] == "urn:course-api:problem:forbidden", (method, options)
     assert client.scan(TableName=COURSES_TABLE)["Items"] == before, "nothing written"
+
+
+def put_section_item(client: Any, course_id: int, section_id: int, attributes: dict[str, Any]) -> None:
+    """A section item as another writer (or a test's set-up) stores it: its key, its id, these attributes."""
+    client.put_item(
+        TableName=COURSES_TABLE,
+        Item={
+            "course_id": {"N": str(course_id)},
+            "sk": {"S": section_sk(section_id)},
+            "section_id": {"N": str(section_id)},
+            **attributes,
+        },
+    )

@@ -13,10 +13,10 @@ from botocore.config import Config
 from localdev.functions import handler_module
 from localdev.gateway import RESPONSE_PAYLOAD_LIMIT
 from sections import wiring
-from sections.repository import encode_fields, section_sk
+from sections.repository import encode_fields
 from sections.request_models import MAX_LESSONS, MAX_NAME_LENGTH
 from sections.section import MAX_SAFE_INTEGER, MAX_SECTIONS_PER_COURSE
-from tests.support import COURSES_TABLE, make_event
+from tests.support import make_event, put_section_item
 
 # The text that grows most on its way out: a character outside the Basic Multilingual Plane is written
 # as two \\u escapes (12 bytes) in the body, and each of their backslashes is escaped again in Lambda's answer.
@@ -32,16 +32,7 @@ LARGEST_FIELDS = {
 def put_largest_sections(client: Any, course_id: int, count: int) -> None:
     fields = {**LARGEST_FIELDS, "dripped_at": datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)}
     for offset in range(count):
-        section_id = MAX_SAFE_INTEGER - offset
-        client.put_item(
-            TableName=COURSES_TABLE,
-            Item={
-                "course_id": {"N": str(course_id)},
-                "sk": {"S": section_sk(section_id)},
-                "section_id": {"N": str(section_id)},
-                **encode_fields(fields),
-            },
-        )
+        put_section_item(client, course_id, MAX_SAFE_INTEGER - offset, encode_fields(fields))
 
 
 def test_the_largest_course_lists_within_lambdas_response_limit(

@@ -2,10 +2,9 @@
 
 import pytest
 
-from sections.repository import section_sk
 from tests.support import (
-    COURSES_TABLE,
     create,
+    put_section_item,
     request,
     stored_section_ids,
 )
@@ -37,12 +36,4 @@ def test_list_follows_dynamodb_pages(dynamodb, lambda_context):
 
 def add_section(client, course_id, section_id, name):
     """A section another writer stored: only the attributes this test needs."""
-    client.put_item(
-        TableName=COURSES_TABLE,
-        Item={
-            "course_id": {"N": str(course_id)},
-            "sk": {"S": section_sk(section_id)},
-            "section_id": {"N": str(section_id)},
-            "name": {"S": name},
-        },
-    )
+    put_section_item(client, course_id, section_id, {"name": {"S": name}})
