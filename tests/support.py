@@ -8,11 +8,14 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from localdev.deployed_api import deployed_api
-from localdev.dynamodb import put_course
+from localdev.dynamodb import course_service_transactions, dynamodb_client, put_course
 from localdev.functions import CREATE_SECTION_FUNCTION as FUNCTION
 from localdev.functions import handler_module
 from localdev.route_matching import match_route
@@ -274,3 +277,18 @@ def put_section_item(client: Any, course_id: int, section_id: int, attributes: d
             **attributes,
         },
     )
+
+
+@contextmanager
+def course_service_holding(proxy: Any, course_id: int, conflicts: int = 1) -> Iterator[Counter[str]]:
+    """The course service's transactions on the course item, behind the conflict double (`proxy`), with the
+    overlap arranged rather than timed: the block starts once the first of them holds the item, and that
+    one keeps holding it until requests have met it `conflicts` times (docs/testing.md)."""
+    met = proxy.conflicts + conflicts
+    client = dynamodb_client(proxy.endpoint)
+    with (
+        proxy.commits_held(until=lambda: proxy.conflicts >= met),
+        course_service_transactions(client, COURSES_TABLE, course_id, pause_seconds=proxy.commit_seconds) as outcomes,
+    ):
+        proxy.wait_until_holding()
+        yield outcomes

@@ -18,12 +18,12 @@ import pytest
 import requests
 
 from localdev.conflict_proxy import ConflictProxy, key_schemas
-from localdev.dynamodb import course_service_transactions, create_tables, dynamodb_client, seed_demo_courses
+from localdev.dynamodb import create_tables, dynamodb_client, seed_demo_courses
 from localdev.dynamodb_local import DynamoDBLocal
 from localdev.processes import ROOT
 from localdev.template import local_template
 from tests.e2e.conftest import mint, serve
-from tests.support import COURSES_TABLE
+from tests.support import COURSES_TABLE, course_service_holding
 
 pytestmark = pytest.mark.e2e
 
@@ -38,11 +38,12 @@ class Api:
     proxy: ConflictProxy | None = None
 
     def busy(self, course: int) -> Any:
-        """Behind the conflict double: the course service's transactions hold the course item meanwhile."""
-        if self.proxy is None:
-            return nullcontext()
-        client = dynamodb_client(self.proxy.endpoint)
-        return course_service_transactions(client, COURSES_TABLE, course, pause_seconds=self.proxy.commit_seconds)
+        """Behind the conflict double: the course service's transactions hold the course item meanwhile.
+
+        The overlap is arranged, not timed: the first of them holds the item until a request has met it,
+        and the block starts only once it holds it.
+        """
+        return nullcontext() if self.proxy is None else course_service_holding(self.proxy, course)
 
 
 @contextmanager

@@ -16,11 +16,18 @@ from typing import Any
 import pytest
 
 from localdev.conflict_proxy import ConflictProxy, key_schemas
-from localdev.dynamodb import course_service_transactions, dynamodb_client
 from localdev.lambda_context import LocalLambdaContext
 from localdev.template import local_template
 from sections.repository import ORDER_SK
-from tests.support import COURSES_TABLE, add_course, call, course_item, make_event, stored_section_ids
+from tests.support import (
+    COURSES_TABLE,
+    add_course,
+    call,
+    course_item,
+    course_service_holding,
+    make_event,
+    stored_section_ids,
+)
 
 PROCESSES = 10
 CREATES_PER_PROCESS = 5
@@ -177,12 +184,7 @@ def test_creates_wait_out_another_writers_transactions_on_the_course_item(server
     held course item PROCESSES times, on a machine of any speed.
     """
     met = conflict_proxy.conflicts + PROCESSES
-    client = dynamodb_client(conflict_proxy.endpoint)
-    pause = conflict_proxy.commit_seconds
-    with (
-        conflict_proxy.commits_held(until=lambda: conflict_proxy.conflicts >= met),
-        course_service_transactions(client, COURSES_TABLE, course_id=1, pause_seconds=pause) as outcomes,
-    ):
+    with course_service_holding(conflict_proxy, 1, conflicts=PROCESSES) as outcomes:
         run = run_in_parallel(conflict_proxy.endpoint)
     assert_all_created(run, server_dynamodb)
     assert outcomes["committed"] >= 1, "the other writer's transactions committed too"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
-from localdev.dynamodb import course_service_transactions, dynamodb_client, put_course
+from localdev.dynamodb import put_course
 from sections.wiring import dependencies
 from tests.integration.faults import FaultInjector, side_effect, throttled, transaction_conflict
 from tests.support import (
@@ -24,6 +24,7 @@ from tests.support import (
     assert_staff_grants_nothing,
     call,
     course_item,
+    course_service_holding,
     make_event,
     section_items,
 )
@@ -102,9 +103,7 @@ def test_a_stranger_meeting_the_course_services_transactions_gets_403_and_a_mana
     """The course item is held by another writer's transactions: the conditional UpdateItem waits them out,
     and what it then finds decides, never a 409 or a 500 that says the course exists."""
     conflicts_before = conflict_proxy.conflicts
-    client = dynamodb_client(conflict_proxy.endpoint)
-    pause = conflict_proxy.commit_seconds
-    with course_service_transactions(client, COURSES_TABLE, course_id=COURSE, pause_seconds=pause):
+    with course_service_holding(conflict_proxy, COURSE):
         answers = [send(lambda_context, sub) for sub in ("m2", "m1", "m2", "m1", "m2", "m1")]
     assert [answer[0] for answer in answers] == [403, 201, 403, 201, 403, 201]
     assert {answer[2]["detail"] for answer in answers[::2]} == {FORBIDDEN_DETAIL}
