@@ -159,11 +159,15 @@ def test_a_single_transaction_conflict_on_the_id_allocation_is_retried(faults, s
 
 def test_a_persistent_conflict_on_the_id_allocation_is_503_with_retry_after_and_writes_nothing(faults, server_dynamodb):
     faults.always("UpdateItem", transaction_conflict())
+    invocation = short_invocation()
     started = time.monotonic()
-    status, headers, body = call(make_event(), short_invocation())
+    status, headers, body = call(make_event(), invocation)
     assert_problem(status, headers, body, 503)
     assert headers["Retry-After"] == "1"
-    assert time.monotonic() - started < 1 + 0.5, "waits stop when the budget is spent"
+    # Waits stop when the budget is spent, so the answer comes inside the invocation's own time (a budget
+    # that did not stop would wait up to 25 s). How far inside depends on the machine: tests/unit/test_contention.py
+    # checks the budget's arithmetic on a fake clock.
+    assert time.monotonic() - started < ANSWER_RESERVE_SECONDS + 1, "answered inside the invocation's timeout"
     assert faults.attempts["UpdateItem"] > 3, "retried with backoff, not a fixed three times"
     assert faults.attempts[SECTION_PUT] == 0
     assert stored_section_ids(server_dynamodb) == [] and course_item(server_dynamodb)["section_seq"] == {"N": "0"}
