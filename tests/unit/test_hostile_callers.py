@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from localdev.dynamodb import put_course
 from sections.wiring import dependencies
-from tests.support import COURSES_TABLE, ROLES_CLAIM, call, make_event, unsigned_token
+from tests.support import COURSES_TABLE, ROLES_CLAIM, call, make_event, set_course_staff, unsigned_token
 
 COURSE = 5
 MANAGER = "m1"
@@ -187,12 +187,7 @@ def test_no_caller_earns_a_5xx_or_a_write_it_was_not_given(dynamodb, lambda_cont
     )
     def request(operation, course, body, caller, base64_body, headers):
         sub, groups, staff, may_write = caller
-        dynamodb.update_item(
-            TableName=COURSES_TABLE,
-            Key={"course_id": {"N": str(COURSE)}, "sk": {"S": "COURSE"}},
-            UpdateExpression="SET staff = :staff",
-            ExpressionAttributeValues={":staff": staff},
-        )
+        set_course_staff(dynamodb, COURSE, staff)
         method, options = operation
         content_type, text = body
         if base64_body and text is not None:
