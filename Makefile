@@ -18,6 +18,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
 CHECKOV := .venv-checkov/bin/checkov
+# The local API routes what `sam deploy` creates: aws-sam-translator (.venv-translator) translates the template.
+TRANSLATOR := .venv-translator/.installed
 PIP_FLAGS := --quiet --disable-pip-version-check
 SAM_BUILD_ENV := PATH="$(dir $(PYTHON313)):$$PATH" SAM_CLI_TELEMETRY=0
 # uv makes every Python environment here, each from its lock file (uv pip sync installs exactly
@@ -31,7 +33,7 @@ STEP := scripts/step
 RIE := .tools/aws-lambda-rie
 RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 
-.PHONY: help dev dev-built editor built test test-under-load test-fast lint checks build require-python313 build-samlocal sam-local bench load fuzz openapi deploy deploy-prod clean
+.PHONY: help dev dev-built editor built test test-under-load test-fast lint checks build require-python313 build-samlocal sam-local test-sam-local bench load fuzz openapi deploy deploy-prod clean
 
 help:
 	@echo "make dev        start the local API (127.0.0.1:3000) and embedded DynamoDB (127.0.0.1:8000)"
@@ -47,6 +49,7 @@ help:
 	@echo "make openapi    regenerate docs/openapi.json"
 	@echo "make build      sam build (python3.13, arm64 wheels)"
 	@echo "make sam-local  sam local start-api against the embedded DynamoDB (needs Docker)"
+	@echo "make test-sam-local  the end-to-end test of make sam-local alone (skipped without Docker)"
 	@echo "make deploy     sam build && sam deploy (default = development); deploy-prod for prod"
 
 $(UV): requirements/uv.txt
@@ -143,9 +146,6 @@ $(RIE): requirements/sam.txt $(UV)
 	chmod +x $@
 	rm -rf .tools/sam-wheel
 
-# The local API routes what `sam deploy` creates: aws-sam-translator (.venv-translator) translates the template.
-TRANSLATOR := .venv-translator/.installed
-
 # PARAMETER_OVERRIDES: template parameters, as sam's --parameter-overrides ('RoleSource=table').
 dev: $(VENV)/.installed $(RIE) $(TRANSLATOR)
 	$(PY) -m localdev serve --parameter-overrides "$(PARAMETER_OVERRIDES)"
@@ -198,15 +198,21 @@ require-python313:
 # The sam-local layer adds PyJWT. SAM's build cache keys a layer on its source folder only, so this
 # build has build and cache folders of its own: a later deploy build can never reuse its output.
 SAMLOCAL_DIR := .aws-sam/samlocal
-build-samlocal: .venv-sam/.installed
-	$(SAM_BUILD_ENV) LAYER_EXTRAS=samlocal $(SAM) build --build-dir $(SAMLOCAL_DIR)/build --cache-dir $(SAMLOCAL_DIR)/cache
+build-samlocal: .venv-sam/.installed require-python313
+	$(if $(QUIET_BUILD),$(STEP) sam-local-build )env $(SAM_BUILD_ENV) LAYER_EXTRAS=samlocal $(SAM) build --build-dir $(SAMLOCAL_DIR)/build --cache-dir $(SAMLOCAL_DIR)/cache
 
-# Needs Docker. Start the embedded DynamoDB first in another terminal: .venv/bin/python -m localdev dynamodb
-sam-local: $(VENV)/.installed build-samlocal
-	mkdir -p .localdev
-	$(PY) -m localdev sam-env > .localdev/sam-env.json
-	$(SAM_BUILD_ENV) $(SAM) local start-api --template $(SAMLOCAL_DIR)/build/template.yaml \
-		--env-vars .localdev/sam-env.json --docker-network host
+# Needs a Docker engine (docker info). Starts the embedded DynamoDB where SAM CLI's containers reach it,
+# then `sam local start-api` on the sam-local build; Ctrl-C stops both (localdev/sam_local.py says how).
+# SAM_LOCAL_ARGS: more `sam local start-api` options, e.g. --warm-containers EAGER or --skip-pull-image.
+sam-local: $(VENV)/.installed $(TRANSLATOR)
+	@$(PY) -m localdev sam-local --check-docker
+	@$(MAKE) -s build-samlocal QUIET_BUILD=1
+	$(PY) -m localdev sam-local --sam $(SAM) --built-template $(SAMLOCAL_DIR)/build/template.yaml \
+		--parameter-overrides "$(PARAMETER_OVERRIDES)"
+
+# The e2e test of `make sam-local` alone (skipped, with its reason, where no Docker engine answers).
+test-sam-local: $(VENV)/.installed $(TRANSLATOR) .venv-sam/.installed
+	$(PY) -m pytest tests/e2e/test_sam_local.py --no-cov -p no:cacheprovider -v
 
 bench: $(VENV)/.installed built $(TRANSLATOR)
 	$(PY) -m bench

@@ -13,13 +13,17 @@ from typing import Any
 import jwt
 
 from localdev.keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalKeys
-from sections.authorization import bearer_token
 from sections.token_verification import (
+    AuthorizerRefused,
     TokenRejected,
+    authorize,
     claims_from_jwks_document,
     flatten_claims,
+    token_scopes,
     verify_token,
 )
+
+__all__ = ["AuthorizerRefused", "JwtAuthorizer", "token_scopes"]
 
 
 class JwtAuthorizer:
@@ -52,52 +56,5 @@ class JwtAuthorizer:
         )
 
     def authorize(self, authorization_header: str | None, scopes: Iterable[str] = ()) -> dict[str, str]:
-        """The claims as API Gateway passes them to the function; AuthorizerRefused for its 401 or 403.
-
-        With route scopes, the token must carry at least one of them in its `scope` (space-separated)
-        or `scp` claim (AWS, "Controlling access to HTTP APIs with JWT authorizers").
-        """
-        token = bearer_token(authorization_header)
-        if token is None:
-            raise AuthorizerRefused(401, "Unauthorized", NO_TOKEN_CHALLENGE)
-        try:
-            claims = self._verify(token)
-        except TokenRejected as rejected:
-            raise AuthorizerRefused(401, "Unauthorized", invalid_token_challenge(str(rejected))) from None
-        required = set(scopes)
-        if required and not required & set(token_scopes(claims)):
-            challenge = f'Bearer scope="{" ".join(sorted(required))}" error="insufficient_scope"'
-            raise AuthorizerRefused(403, "Forbidden", challenge + ' error_description="the token lacks the scope"')
-        return claims
-
-
-def token_scopes(claims: dict[str, str]) -> list[str]:
-    """The token's scopes from its flattened claims: `scope` is space-separated, `scp` an array ("[a b]")."""
-    scopes = claims.get("scope", "").split()
-    scp = claims.get("scp", "")
-    if scp.startswith("[") and scp.endswith("]"):
-        scopes += scp[1:-1].split()
-    elif scp:
-        scopes.append(scp)
-    return scopes
-
-
-# The challenges API Gateway's JWT authorizer sends with its 401 (AWS, "Troubleshooting issues with
-# HTTP API JWT authorizers": https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html).
-# The error_description wording is PyJWT's, not AWS's: AWS documents the form, not every text.
-NO_TOKEN_CHALLENGE = "Bearer"  # noqa: S105 - an authentication scheme, not a secret
-
-
-def invalid_token_challenge(description: str) -> str:
-    quoted = description.replace("\\", "\\\\").replace('"', '\\"')
-    return f'Bearer scope="" error="invalid_token" error_description="{quoted}"'
-
-
-class AuthorizerRefused(Exception):
-    """The JWT authorizer's own answer: 401 {"message":"Unauthorized"} or 403 {"message":"Forbidden"}; the function never runs."""
-
-    def __init__(self, status: int, message: str, www_authenticate: str):
-        super().__init__(www_authenticate)
-        self.status = status
-        self.message = message
-        self.www_authenticate = www_authenticate
+        """The claims as API Gateway passes them to the function; AuthorizerRefused for its 401 or 403."""
+        return authorize(authorization_header, self._verify, scopes)

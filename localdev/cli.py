@@ -121,8 +121,8 @@ class _StopRequest:
             time.sleep(0.2)  # a signal interrupts the sleep and runs the handler; the loop then ends
 
 
-def start_dynamodb(port: int) -> DynamoDBServer:
-    server = DynamoDBServer(port=port).start()
+def start_dynamodb(port: int, host: str = "127.0.0.1") -> DynamoDBServer:
+    server = DynamoDBServer(port=port, host=host).start()
     client = dynamodb_client(server.endpoint)
     create_tables(client, local_template())
     seed_demo_courses(client, _table_name())
@@ -224,7 +224,13 @@ def _deployable(template: Template) -> DeployedApi:
 
 
 def _banner(
-    url: str, dynamodb_endpoint: str, keys: LocalKeys, issuer: str, built: bool = False, role_source: str = "token"
+    url: str,
+    dynamodb_endpoint: str,
+    keys: LocalKeys,
+    issuer: str,
+    built: bool = False,
+    role_source: str = "token",
+    sam_local: bool = False,
 ) -> str:
     (banner_sub,) = DEMO_STAFF
     token = keys.mint(
@@ -241,10 +247,19 @@ def _banner(
         "  -H 'Content-Type: application/json' \\\n"
         """  -d '{"name": "Getting started", "lessons_order": [1, 2]}'"""
     )
+    if sam_local:
+        served = [
+            f"Local API:  {url}  (`sam local start-api`; the functions check tokens as the JWT authorizer does)",
+            "Functions:  what `sam build` ships, in SAM CLI's Lambda containers (the first request to each starts one)",
+        ]
+    else:
+        served = [
+            f"Local API:  {url}  (routes, authorizers and CORS as `sam deploy` translates template.yaml)",
+            "Functions:  "
+            + ("what `sam build` ships (.aws-sam/build), on the bare python3.13" if built else "the source tree"),
+        ]
     lines = [
-        f"Local API:  {url}  (routes, authorizers and CORS as `sam deploy` translates template.yaml)",
-        "Functions:  "
-        + ("what `sam build` ships (.aws-sam/build), on the bare python3.13" if built else "the source tree"),
+        *served,
         f"DynamoDB:   {dynamodb_endpoint}  (in memory: data lasts as long as this process)",
         "Courses:    "
         + ", ".join(f"{course_id} {'deleted' if deleted else kind}" for course_id, _, kind, deleted in DEMO_COURSES),
@@ -275,24 +290,83 @@ def _roles_hint(role_source: str) -> list[str]:
 
 
 def cmd_sam_env(args: argparse.Namespace) -> int:
-    """The env-vars file for `sam local start-api`: the embedded DynamoDB and the local token keys, per function.
+    """The env-vars file for `sam local start-api` (what `make sam-local` writes), on stdout."""
+    from localdev.sam_local import sam_environment
 
-    SAM CLI applies only the variables the function's Environment declares; a test holds this to that.
-    """
-    local = {
-        "AWS_ENDPOINT_URL_DYNAMODB": args.endpoint or _default_dynamodb_endpoint(),
-        "LOCAL_JWKS": json.dumps(LocalKeys().ensure().jwks),
-        "LOCAL_JWT_ISSUER": LOCAL_ISSUER,
-        "LOCAL_JWT_AUDIENCE": LOCAL_AUDIENCE,
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }
-    template = local_template()
-    # The functions `sam local start-api` runs: those the API invokes (not the deploy's PreTraffic hook).
-    from localdev.deployed_api import deployed_api
-
-    served = sorted(deployed_api(template).functions)
-    environments = {function: {**template.function_environment(function), **local} for function in served}
+    template = local_template(parameter_overrides(args.parameter_overrides))
+    endpoint = args.endpoint or _default_dynamodb_endpoint()
+    environments = sam_environment(template, endpoint, LocalKeys().ensure().jwks, LOCAL_ISSUER, LOCAL_AUDIENCE)
     print(json.dumps(environments, indent=2))
+    return 0
+
+
+def cmd_sam_local(args: argparse.Namespace) -> int:
+    """`make sam-local`: the embedded DynamoDB where SAM CLI's containers reach it, then `sam local start-api`."""
+    from localdev.deployed_api import deployed_api
+    from localdev.sam_local import (
+        CONTAINER_HOST_NAME,
+        NoDocker,
+        SamLocal,
+        docker_engine,
+        free_port,
+        sam_command,
+        sam_environment,
+        say,
+        store_address,
+        warm_up,
+    )
+
+    try:
+        engine = docker_engine()
+        if args.check_docker:
+            return 0
+        store = store_address(engine)
+        claim_port(args.port, "API", "PORT", "--port")
+        claim_port(args.dynamodb_port, "DynamoDB", "DYNAMODB_PORT", "--dynamodb-port")
+    except (NoDocker, PortInUse) as refused:
+        say(str(refused))
+        return 2
+    template = local_template(parameter_overrides(args.parameter_overrides))
+    built = Path(args.built_template or ".missing")
+    if not built.exists():
+        say(f"{built} is missing: `make sam-local` builds it")
+        return 2
+    stop = _StopRequest()
+    dynamodb = start_dynamodb(args.dynamodb_port, host=store or "127.0.0.1")
+    port = args.port or free_port()
+    store_port = dynamodb.endpoint.rsplit(":", 1)[1]
+    keys = LocalKeys().ensure()
+    env_file = KEYS_DIR / "sam-env.json"
+    env_file.write_text(
+        json.dumps(
+            sam_environment(
+                template, f"http://{CONTAINER_HOST_NAME}:{store_port}", keys.jwks, LOCAL_ISSUER, LOCAL_AUDIENCE
+            ),
+            indent=2,
+        )
+    )
+    sam = SamLocal(sam_command(args.sam, built, env_file, port, store, args.parameter_overrides))
+    try:
+        if not sam.wait_listening(port, timeout=300, stopped=lambda: stop.requested):
+            say("`sam local start-api` did not start: its output is above")
+            return 1
+        url = f"http://127.0.0.1:{port}"
+        print("Starting each function's container (under qemu, arm64 takes a while) ...", flush=True)
+        never = warm_up(url, deployed_api(template).routes, timeout=180)
+        if never:
+            say(f"{', '.join(never)} never answered under `sam local`: SAM CLI's output is above")
+            return 1
+        running = record_running(url, dynamodb.endpoint)
+        role_source = template.function_environment(FUNCTION).get("ROLE_SOURCE", "token")
+        print(_banner(url, dynamodb.endpoint, keys, LOCAL_ISSUER, role_source=role_source, sam_local=True), flush=True)
+        while not stop.requested and not sam.exited:
+            time.sleep(0.2)
+        forget_running(running)
+    finally:
+        print("stopping", flush=True)
+        sam.stop()
+        dynamodb.stop()
+        print("stopped", flush=True)
     return 0
 
 
@@ -385,7 +459,17 @@ def parser() -> argparse.ArgumentParser:
 
     sam_env = commands.add_parser("sam-env", help="env-vars JSON for `sam local start-api`")
     sam_env.add_argument("--endpoint")
+    sam_env.add_argument("--parameter-overrides", default="")
     sam_env.set_defaults(run=cmd_sam_env)
+
+    sam_local = commands.add_parser("sam-local", help="`sam local start-api` on Docker (what `make sam-local` runs)")
+    sam_local.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    sam_local.add_argument("--dynamodb-port", type=int, default=int(os.environ.get("DYNAMODB_PORT", "8000")))
+    sam_local.add_argument("--sam", default="sam", help="the sam executable")
+    sam_local.add_argument("--built-template", help="the template the sam-local build wrote (make sam-local passes it)")
+    sam_local.add_argument("--check-docker", action="store_true", help="only say whether a Docker engine answers")
+    sam_local.add_argument("--parameter-overrides", default="", help="template parameters, as sam's")
+    sam_local.set_defaults(run=cmd_sam_local)
 
     editor = commands.add_parser("editor", help="the platform's course editor against the running `make dev`")
     editor.add_argument("--port", type=int, default=int(os.environ.get("EDITOR_PORT", "5173")))

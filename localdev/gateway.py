@@ -21,13 +21,14 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from localdev.authorizer import AuthorizerRefused, JwtAuthorizer, token_scopes
+from localdev.authorizer import AuthorizerRefused, JwtAuthorizer
 from localdev.deployed_api import DeployedApi, deployed_api
 from localdev.lambda_workers import Invocation
 from localdev.loopback_http import LoopbackRequestHandler
 from localdev.route_matching import RouteMatch, decoded_path, match_route
 from localdev.template import Template
 from sections.cors import is_preflight, lowercase_headers
+from sections.token_verification import authorizer_context
 
 # API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 REQUEST_LINE_AND_HEADERS_LIMIT = 10_240
@@ -53,8 +54,8 @@ class HttpResponse:
 
 
 def gateway_message(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> HttpResponse:
-    """API Gateway's own answers: a JSON {"message": ...}."""
-    body = json.dumps({"message": message}).encode()
+    """API Gateway's own answers: a compact JSON {"message":...}."""
+    body = json.dumps({"message": message}, separators=(",", ":")).encode()
     return HttpResponse(status, [("Content-Type", "application/json"), *headers], body)
 
 
@@ -122,8 +123,6 @@ class LocalHttpApi:
                     refused.status, refused.message, [("www-authenticate", refused.www_authenticate)]
                 )
         event = self.event(matched, method, path, split.query, headers, body, claims, request_id)
-        if claims is not None and matched.route.scopes:
-            event["requestContext"]["authorizer"]["jwt"]["scopes"] = token_scopes(claims)
         if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
             return gateway_message(413, "Request Too Long")
         return self._invoke(matched.route.target, event)
@@ -210,7 +209,7 @@ class LocalHttpApi:
         if body:
             event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode()
         if claims is not None:
-            event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+            event["requestContext"]["authorizer"] = authorizer_context(claims, matched.route.scopes)
         return event
 
 

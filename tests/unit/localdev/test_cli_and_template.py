@@ -178,8 +178,52 @@ def test_sam_env_sets_only_variables_the_template_declares(capsys, tmp_path, mon
         declared = local_template().function_environment(function)
         assert set(environment) <= set(declared), function
         assert environment["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8000"
+        if function == "PreflightFunction":  # its route has no authorizer: it checks no token
+            assert not environment.get("LOCAL_JWKS")
+            continue
         assert json.loads(environment["LOCAL_JWKS"])["keys"][0]["alg"] == "RS256"
         assert environment["LOCAL_JWT_ISSUER"] and environment["LOCAL_JWT_AUDIENCE"]
+        assert json.loads(environment["LOCAL_JWT_SCOPES"]) == local_template().authorizer_scopes()
+
+
+def test_sam_env_follows_parameter_overrides(capsys, tmp_path, monkeypatch):
+    import json
+
+    from localdev.cli import main
+
+    monkeypatch.setattr("localdev.keys.KEYS_DIR", tmp_path)
+    assert main(["sam-env", "--endpoint", "http://x:1", "--parameter-overrides", "RoleSource=table"]) == 0
+    environments = json.loads(capsys.readouterr().out)
+    assert {environment["ROLE_SOURCE"] for environment in environments.values()} == {"table"}
+
+
+@pytest.mark.parametrize(
+    ("ipam", "gateway"),
+    [
+        ([{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}], "172.17.0.1"),
+        ([{"Subnet": "172.18.0.0/16"}], "172.18.0.1"),  # Docker 20.10 leaves the default bridge's gateway out
+        ([{"Subnet": "fd00::/64"}, {"Subnet": "10.9.0.0/24", "Gateway": "10.9.0.254"}], "10.9.0.254"),
+    ],
+)
+def test_the_store_listens_on_the_bridge_gateway(ipam, gateway):
+    from localdev.sam_local import bridge_gateway
+
+    assert bridge_gateway(ipam) == gateway
+
+
+def test_docker_desktop_keeps_the_store_on_loopback():
+    from localdev.sam_local import store_address
+
+    assert store_address("Docker Desktop") is None
+
+
+def test_sam_local_without_docker_says_so_in_one_line(capsys, monkeypatch):
+    from localdev.cli import main
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert main(["sam-local", "--check-docker"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("No Docker engine answers"), error
 
 
 @pytest.mark.parametrize("algorithm", ["none", "HS256"])

@@ -19,6 +19,7 @@ from sections.problems import FieldError, InvalidRequest, MethodNotAllowed, Prob
 from sections.resolver import APIGatewayHttpResolver, Response
 from sections.routes import match_resource
 from sections.section import MAX_SAFE_INTEGER
+from sections.settings import under_sam_local
 from sections.wiring import Dependencies, dependencies
 
 PROBLEM_JSON = "application/problem+json"
@@ -54,7 +55,7 @@ def course_of_caller(app: APIGatewayHttpResolver, course: str) -> tuple[Dependen
     the caller manages the course. With roles from the table, what the repository must check instead."""
     deps = dependencies()
     caller = authenticated_caller(
-        _verified_claims(app, deps.settings.sam_local),
+        _verified_claims(app),
         deps.settings.roles_claim,
         app.current_event.headers.get("authorization"),
     )
@@ -93,20 +94,22 @@ def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any],
     @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if under_sam_local() and "authorizer" not in event.get("requestContext", {}):
+            from sections.sam_local_auth import gateway_refusal
+
+            refusal = gateway_refusal(event)
+            if refusal is not None:
+                return refusal
         return app.resolve(event, context)
 
     return lambda_handler
 
 
-def _verified_claims(app: APIGatewayHttpResolver, sam_local: bool) -> dict[str, Any] | None:
-    """Claims API Gateway's JWT authorizer verified; under `sam local` (which runs no authorizer), our own check."""
+def _verified_claims(app: APIGatewayHttpResolver) -> dict[str, Any] | None:
+    """Claims API Gateway's JWT authorizer verified (under `sam local`, lambda_entry's stand-in for it)."""
     authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer")
     if authorizer:
         return app.current_event.request_context.authorizer.jwt_claim
-    if sam_local:
-        from sections.sam_local_auth import claims_from_bearer_token
-
-        return claims_from_bearer_token(app.current_event.headers.get("authorization"))
     return None
 
 

@@ -12,7 +12,6 @@ class Settings:
     idempotency_table_name: str
     roles_claim: str
     admin_group: str
-    sam_local: bool
     role_source: str = "token"
 
     @classmethod
@@ -22,7 +21,6 @@ class Settings:
             idempotency_table_name=os.environ.get("IDEMPOTENCY_TABLE_NAME", ""),  # create only
             roles_claim=os.environ.get("ROLES_CLAIM") or "cognito:groups",
             admin_group=os.environ.get("ADMIN_GROUP", "").strip(),
-            sam_local=os.environ.get("AWS_SAM_LOCAL") == "true",
             role_source=_role_source(os.environ.get("ROLE_SOURCE") or "token"),
         )
 
@@ -35,3 +33,8 @@ def _role_source(value: str) -> str:
     if value not in ROLE_SOURCES:
         raise ValueError(f"ROLE_SOURCE must be one of {', '.join(ROLE_SOURCES)}, not {value!r}")
     return value
+
+
+def under_sam_local() -> bool:
+    """SAM CLI's `sam local` sets AWS_SAM_LOCAL=true in the function's environment; Lambda never does."""
+    return os.environ.get("AWS_SAM_LOCAL") == "true"
