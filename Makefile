@@ -234,15 +234,31 @@ BUILT_TEMPLATE := .aws-sam/build/template.yaml
 # artifact bucket and CloudFormation role, and --no-confirm-changeset: its approval is the review.
 SAM_DEPLOY_FLAGS ?=
 
-deploy: build
-	$(SAM_BUILD_ENV) $(SAM) deploy --template-file $(BUILT_TEMPLATE)$(if $(SAM_DEPLOY_FLAGS), $(SAM_DEPLOY_FLAGS))
+# `sam deploy --config-env $(1)` of what the build just made, with SAM_DEPLOY_FLAGS.
+sam_deploy = $(SAM_BUILD_ENV) $(SAM) deploy --config-env $(1) --template-file $(BUILT_TEMPLATE)$(if $(SAM_DEPLOY_FLAGS), $(SAM_DEPLOY_FLAGS))
+
+# First what state the stack is in (pipeline/stack_state.py): a stack a failed first deploy left in
+# ROLLBACK_COMPLETE stops here with the command that clears it; a new stack whose deletion protection
+# samconfig turns on is created with it off (so a failed create's rollback can delete what it made),
+# then deployed as configured.
+define deploy_stack
+	step=$$($(PY) -m pipeline.stack_state --config-env $(1)) && \
+	if [ "$$step" = create-unprotected ]; then \
+		echo "make: a new stack: created with deletion protection off, then deployed as configured (pipeline/stack_state.py)"; \
+		$(call sam_deploy,$(1)) --parameter-overrides "$$($(PY) -m pipeline.stack_state --config-env $(1) --unprotected-overrides)"; \
+	fi && \
+	$(call sam_deploy,$(1))
+endef
+
+deploy: $(VENV)/.installed build
+	$(call deploy_stack,default)
 
 # Built with the prod config too ([prod.build.parameters]: no build cache). First, whether the account
 # can hold ReservedConcurrency (pipeline/concurrency_room.py), which CloudFormation would find midway.
 deploy-prod: $(VENV)/.installed .venv-sam/.installed require-python313
 	$(PY) -m pipeline.concurrency_room --config-env prod
 	$(SAM_BUILD_ENV) $(SAM) build --config-env prod
-	$(SAM_BUILD_ENV) $(SAM) deploy --config-env prod --template-file $(BUILT_TEMPLATE)$(if $(SAM_DEPLOY_FLAGS), $(SAM_DEPLOY_FLAGS))
+	$(call deploy_stack,prod)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .coverage htmlcov

@@ -9,6 +9,7 @@ the project, and looks inside the deploy artifact.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -87,13 +88,17 @@ def test_deploys_refuse_to_run_without_the_python_that_builds(target):
     assert "sam deploy" not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("target", "config"), [("deploy", ""), ("deploy-prod", " --config-env prod")])
-def test_each_deploy_ships_the_template_its_own_build_just_wrote(target, config):
+@pytest.mark.parametrize(
+    ("target", "build", "config"),
+    [("deploy", "build --parallel", "default"), ("deploy-prod", "build --config-env prod", "prod")],
+)
+def test_each_deploy_ships_the_template_its_own_build_just_wrote(target, build, config):
     plan = subprocess.run(
         ["make", "-n", "--no-print-directory", target], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    sam_lines = [line for line in plan if ".venv-sam/bin/sam " in line]
-    assert [line.split(".venv-sam/bin/sam ", 1)[1] for line in sam_lines][-2:] == [
-        f"build{config or ' --parallel'}",
-        f"deploy{config} --template-file .aws-sam/build/template.yaml",
-    ]
+    ).stdout
+    # Every sam command of the plan, in order (a new stack's first create is a second deploy on one line).
+    commands = [re.split(r";|&&|\n", part)[0].strip() for part in plan.split(".venv-sam/bin/sam ")[1:]]
+    deploys = [command for command in commands if command.startswith("deploy")]
+    assert commands[commands.index(build) + 1 :] == deploys and len(deploys) == 2
+    for deploy in deploys:
+        assert deploy.startswith(f"deploy --config-env {config} --template-file .aws-sam/build/template.yaml"), deploy

@@ -16,6 +16,7 @@ from botocore.stub import Stubber
 from localdev.deployed_api import translate
 from localdev.template import ROOT, TEMPLATE_PATH, Template, load_template, local_template
 from pipeline import concurrency_room
+from pipeline.concurrency_room import samconfig_deploy
 from sections.cors import CorsConfiguration
 from tests.infrastructure.test_deploys import samconfig_overrides
 from tests.infrastructure.test_template import api_body, resources_of
@@ -93,7 +94,7 @@ def test_the_pipeline_confirms_prod_through_its_approval_and_checks_the_account_
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
     production = workflow["jobs"]["deploy-production"]
     assert production["environment"] == "production"
-    (command,) = [step["run"] for step in production["steps"] if "run" in step]
+    (command,) = [step["run"] for step in production["steps"] if step.get("run", "").startswith("make ")]
     assert command.startswith("make deploy-prod ") and "--no-confirm-changeset" in command
     lines = dry_run("deploy-prod", "SAM_DEPLOY_FLAGS=--no-confirm-changeset")
     check = next(i for i, line in enumerate(lines) if "-m pipeline.concurrency_room --config-env prod" in line)
@@ -179,29 +180,56 @@ def test_the_stack_role_can_turn_on_the_stages_access_logs():
     assert granted >= LOG_DELIVERY
 
 
-def test_the_deploy_role_trusts_only_main_and_its_environments_and_passes_only_the_stack_role():
+def test_each_environments_deploy_role_trusts_only_that_environment_and_drives_only_its_stack():
+    """One role stack per environment: development's credentials can neither assume production's role nor
+    drive production's stack, and the stack role they pass is their own, on resources named after their stack."""
     template = load_template(ROOT / "pipeline" / "deploy-role.yaml")
+    assert template["Parameters"]["Environment"]["AllowedValues"] == ["development", "production"]
     (trust,) = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     conditions = trust["Condition"]["StringEquals"]
     assert conditions["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
-    subjects = [subject["Fn::Sub"] for subject in conditions["token.actions.githubusercontent.com:sub"]]
-    assert subjects == [
-        "repo:${GitHubRepository}:ref:refs/heads/main",
-        "repo:${GitHubRepository}:environment:development",
-        "repo:${GitHubRepository}:environment:production",
-    ]
+    assert conditions["token.actions.githubusercontent.com:sub"] == {
+        "Fn::Sub": "${GitHubSubject}:environment:${Environment}"
+    }
     statements = {statement["Sid"]: statement for statement in role_statements("DeployRole")}
     assert statements["PassOnlyTheStackRole"]["Resource"] == {"Fn::GetAtt": ["StackRole", "Arn"]}
-    stacks = statements["DriveTheStacks"]["Resource"]
-    assert [stack["Fn::Sub"].rsplit(":", 1)[1] for stack in stacks] == [
-        "stack/${StackNamePrefix}-dev/*",
-        "stack/${StackNamePrefix}-prod/*",
-    ]
+    assert statements["DriveTheStacks"]["Resource"]["Fn::Sub"].endswith(":stack/${StackName}/*")
     assert all(action.startswith("cloudformation:") for action in statements["DriveTheStacks"]["Action"])
+    stack_role = json.dumps(role_statements("StackRole"))
+    assert "StackNamePrefix" not in stack_role and stack_role.count("${StackName}") > 10
     workflow = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
     assert "secrets." not in workflow and "aws-access-key-id" not in workflow
     assert workflow.count("id-token: write") == 2
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["repo:octo-org/course-api", "repo:octo-org@1234/course-api@5678", "repo:octo-org:1234/course-api:5678"],
+)
+def test_both_forms_of_githubs_subject_claim_are_accepted(subject):
+    """The classic repo:OWNER/REPO and the immutable form with ids, whichever separator GitHub settles on."""
+    pattern = load_template(ROOT / "pipeline" / "deploy-role.yaml")["Parameters"]["GitHubSubject"]["AllowedPattern"]
+    assert re.fullmatch(pattern, subject)
+    for refused in ("repo:octo-org/*", "repo:octo-org/course-api:", "octo-org/course-api", "repo:a b"):
+        assert not re.fullmatch(pattern, refused), refused
+
+
+def test_the_region_is_pinned_in_samconfig_alone():
+    settings = {config_env: samconfig_deploy(config_env)[0]["region"] for config_env in ("default", "prod")}
+    assert len(set(settings.values())) == 1, settings
+    workflow = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
+    assert "vars.AWS_REGION" not in workflow and workflow.count("steps.samconfig.outputs.region") == 2
+
+
+def test_credentials_outlast_the_longest_deploy_job():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    role = load_template(ROOT / "pipeline" / "deploy-role.yaml")["Resources"]["DeployRole"]["Properties"]
+    for name in ("deploy-development", "deploy-production"):
+        job = workflow["jobs"][name]
+        (credentials,) = [step for step in job["steps"] if "configure-aws-credentials" in step.get("uses", "")]
+        seconds = credentials["with"]["role-duration-seconds"]
+        assert job["timeout-minutes"] * 60 < seconds <= role["MaxSessionDuration"], name
 
 
 def test_only_the_section_functions_reserve_and_the_preflight_function_shares_the_pool(cloudformation):
@@ -344,8 +372,8 @@ def test_the_stack_roles_kms_permissions_hold_for_a_key_cloudformation_tags_no_s
         for operator, keys in statement.get("Condition", {}).items()
         for name in keys
     ]
-    assert conditions and all(operator == "StringLike" for operator, _ in conditions)
+    assert conditions and all(operator == "StringEquals" for operator, _ in conditions)
     assert {name.split("/", 1)[1] for _, name in conditions} == set(tagged), conditions
     (create,) = [statement for statement in kms if "kms:CreateKey" in statement["Action"]]
     assert create["Resource"] == "*" and "kms:TagResource" in create["Action"]
-    assert list(create["Condition"]["StringLike"]) == ["aws:RequestTag/course-api:stack"]
+    assert create["Condition"]["StringEquals"] == {"aws:RequestTag/course-api:stack": {"Ref": "StackName"}}

@@ -219,7 +219,8 @@ def test_function_runtime_tracing_timeout_environment_and_layers(cloudformation,
 
 def test_tables_are_protected(cloudformation):
     for name, table in resources_of(cloudformation, "AWS::DynamoDB::Table").items():
-        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
+        # Kept when the stack is deleted or the table replaced; deleted only by the rollback of its own create.
+        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain"), name
         properties = table["Properties"]
         assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert properties["SSESpecification"] == {"SSEEnabled": True}
@@ -388,7 +389,7 @@ def test_rules_refuse_silent_misconfigurations(cloudformation):
 
 def test_the_user_pool_is_retained_and_protected_by_default(cloudformation):
     pool = cloudformation["Resources"]["UserPool"]
-    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+    assert (pool["DeletionPolicy"], pool["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert pool["Properties"]["DeletionProtection"] == {"Fn::If": ["UserPoolProtected", "ACTIVE", "INACTIVE"]}
     assert cloudformation["Parameters"]["UserPoolDeletionProtection"]["Default"] == "true"
 
