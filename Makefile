@@ -35,22 +35,9 @@ RIE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 
 .PHONY: help dev dev-built editor built test test-under-load test-fast lint checks build require-python313 build-samlocal sam-local test-sam-local bench load fuzz openapi deploy deploy-prod clean
 
-help:
-	@echo "make dev        start the local API (127.0.0.1:3000) and embedded DynamoDB (127.0.0.1:8000)"
-	@echo "make dev-built  the same, running what sam build ships (function build, layer, runtime)"
-	@echo "make editor     the platform's course editor on http://localhost:5173, against the running make dev"
-	@echo "make test       every test, coverage gate, static checks (cfn-lint, sam validate, checkov), sam build"
-	@echo "make bench      cold start and per-request cost against a bare handler"
-	@echo "make test-fast  the unit tests only, for the edit loop"
-	@echo "make test-under-load  the e2e and integration tiers 3 times with both cores kept busy (RUNS, LOAD)"
-	@echo "make built      sam build, the layer for this host and the Lambda runtime's packages (what dev-built runs)"
-	@echo "make load       two 60 s load runs against the local API (embedded DynamoDB; DynamoDB Local with conflicts)"
-	@echo "make fuzz       long schemathesis run against the local API"
-	@echo "make openapi    regenerate docs/openapi.json"
-	@echo "make build      sam build (python3.13, arm64 wheels)"
-	@echo "make sam-local  sam local start-api against the embedded DynamoDB (needs Docker)"
-	@echo "make test-sam-local  the end-to-end test of make sam-local alone (skipped without Docker)"
-	@echo "make deploy     sam build && sam deploy (default = development); deploy-prod for prod"
+# Each target's one line is the "## " comment on its rule; `make help` lists them from this file.
+help: ## every target, one line each (this list)
+	@awk -F':[^#]*## ' '/^[a-zA-Z0-9_-]+:[^=]*## /{printf "make %-17s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
 $(UV): requirements/uv.txt
 	@test -n "$(BASE_PYTHON)" || { echo "No python3 found" >&2; exit 1; }
@@ -131,11 +118,11 @@ $(HOST_LAYER)/.built: layers/runtime/requirements.txt layers/runtime/Makefile
 
 # What the tests run as built. Without python3.13 there is nothing to build it with: the tests of the
 # built artifacts then say so, and everything else still runs. `make build` and the deploys refuse instead.
-built: .venv-sam/.installed $(RIE)
+built: .venv-sam/.installed $(RIE) ## sam build, the layer for this host and the Lambda runtime's packages (what dev-built runs)
 	@if [ -z "$(PYTHON313)" ]; then echo "skipping sam build and the built artifacts: python3.13 is not installed" >&2; \
 	else $(MAKE) -s build $(HOST_LAYER)/.built $(LAMBDA_RUNTIME) QUIET_BUILD=1; fi
 
-dev-built: $(VENV)/.installed built $(TRANSLATOR)
+dev-built: $(VENV)/.installed built $(TRANSLATOR) ## the same, running what sam build ships (function build, layers, Lambda runtime)
 	$(PY) -m localdev serve --built --parameter-overrides "$(PARAMETER_OVERRIDES)"
 
 # Only the one wheel is fetched (no dependencies): the emulator binary is all we take from it.
@@ -147,17 +134,17 @@ $(RIE): requirements/sam.txt $(UV)
 	rm -rf .tools/sam-wheel
 
 # PARAMETER_OVERRIDES: template parameters, as sam's --parameter-overrides ('RoleSource=table').
-dev: $(VENV)/.installed $(RIE) $(TRANSLATOR)
+dev: $(VENV)/.installed $(RIE) $(TRANSLATOR) ## the local API on 127.0.0.1:3000 and the embedded DynamoDB on 127.0.0.1:8000 (no Docker)
 	$(PY) -m localdev serve --parameter-overrides "$(PARAMETER_OVERRIDES)"
 
 # Start `make dev` first: this serves the page and prints its URLs, each with a manager's token.
-editor: $(VENV)/.installed $(EDITOR_TOOLS)
+editor: $(VENV)/.installed $(EDITOR_TOOLS) ## the platform's course editor on http://localhost:5173, against the running make dev
 	$(PY) -m localdev editor
 
 # The one command that runs everything CI runs: every test on both cores (pytest-xdist), then the
 # one that compares rates measured side by side, alone, adding to the same coverage figures.
 # The static checks and the builds run side by side too: each is mostly one core's work.
-test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) .venv-sam/.installed .venv-checkov/.installed $(CHROMIUM)
+test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) .venv-sam/.installed .venv-checkov/.installed $(CHROMIUM) ## everything CI runs: lint, static checks, sam build, every test tier, coverage gate
 	$(MAKE) --no-print-directory -j2 lint checks built $(EDITOR_TOOLS)
 	$(PY) -m pytest -n 2 --dist worksteal -m "not alone" --cov-report=
 	$(PY) -m pytest -m alone --cov-append -q
@@ -166,20 +153,20 @@ test: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) .venv-sam/.installed 
 # no test may depend on the machine's speed (docs/testing.md). Run `make test` once first (it builds).
 RUNS ?= 3
 LOAD ?= 2
-test-under-load: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) $(CHROMIUM) $(EDITOR_TOOLS)
+test-under-load: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) $(CHROMIUM) $(EDITOR_TOOLS) ## the e2e and integration tiers RUNS times with LOAD busy processes (no test may depend on speed)
 	@mkdir -p .localdev
 	scripts/under-load $(RUNS) $(LOAD)
 
 # The unit tests, for a quick loop while editing (make test runs every tier).
-test-fast: $(VENV)/.installed $(TRANSLATOR)
+test-fast: $(VENV)/.installed $(TRANSLATOR) ## the unit tests only, for the edit loop
 	$(PY) -m pytest tests/unit --no-cov -n 2 --dist worksteal -q
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 # The pipeline's files too: its workflow (actionlint, checkov) and its role template (cfn-lint, checkov).
-checks: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
+checks: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed ## cfn-lint, sam validate --lint, actionlint and checkov on the templates and the workflow
 	.venv-sam/bin/cfn-lint template.yaml pipeline/deploy-role.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --region us-east-1
 	$(VENV)/bin/actionlint .github/workflows/*.yml
@@ -188,42 +175,42 @@ checks: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
 
 # sam build needs the runtime's exact Python on the PATH (no container here): without it, no build.
 # With QUIET_BUILD (make built, make dev-built) it is a step (scripts/step): its output shows only if it fails.
-build: .venv-sam/.installed require-python313
+build: .venv-sam/.installed require-python313 ## sam build (python3.13, arm64 wheels): what deploys
 	@mkdir -p .aws-sam
 	$(if $(QUIET_BUILD),$(STEP) sam-build )env $(SAM_BUILD_ENV) $(SAM) build --parallel
 
-require-python313:
+require-python313: ## refuse, with what to install, when the Lambda runtime's python3.13 is missing
 	@test -n "$(PYTHON313)" || { echo "python3.13 is not installed: without the Lambda runtime's Python nothing can be built, so nothing is deployed. Install it (pyenv install 3.13.0) or put python3.13 on the PATH." >&2; exit 1; }
 
 # The sam-local layer adds PyJWT. SAM's build cache keys a layer on its source folder only, so this
 # build has build and cache folders of its own: a later deploy build can never reuse its output.
 SAMLOCAL_DIR := .aws-sam/samlocal
-build-samlocal: .venv-sam/.installed require-python313
+build-samlocal: .venv-sam/.installed require-python313 ## the sam-local build (adds PyJWT), in .aws-sam/samlocal with a cache of its own
 	$(if $(QUIET_BUILD),$(STEP) sam-local-build )env $(SAM_BUILD_ENV) LAYER_EXTRAS=samlocal $(SAM) build --build-dir $(SAMLOCAL_DIR)/build --cache-dir $(SAMLOCAL_DIR)/cache
 
 # Needs a Docker engine (docker info). Starts the embedded DynamoDB where SAM CLI's containers reach it,
 # then `sam local start-api` on the sam-local build; Ctrl-C stops both (localdev/sam_local.py says how).
 # SAM_LOCAL_ARGS: more `sam local start-api` options, e.g. --warm-containers EAGER or --skip-pull-image.
-sam-local: $(VENV)/.installed $(TRANSLATOR)
+sam-local: $(VENV)/.installed $(TRANSLATOR) ## sam local start-api on Docker against the embedded DynamoDB (docs/local-development.md)
 	@$(PY) -m localdev sam-local --check-docker
 	@$(MAKE) -s build-samlocal QUIET_BUILD=1
 	$(PY) -m localdev sam-local --sam $(SAM) --built-template $(SAMLOCAL_DIR)/build/template.yaml \
 		--parameter-overrides "$(PARAMETER_OVERRIDES)"
 
 # The e2e test of `make sam-local` alone (skipped, with its reason, where no Docker engine answers).
-test-sam-local: $(VENV)/.installed $(TRANSLATOR) .venv-sam/.installed
+test-sam-local: $(VENV)/.installed $(TRANSLATOR) .venv-sam/.installed ## the end-to-end test of make sam-local alone (skipped without Docker)
 	$(PY) -m pytest tests/e2e/test_sam_local.py --no-cov -p no:cacheprovider -v
 
-bench: $(VENV)/.installed built $(TRANSLATOR)
+bench: $(VENV)/.installed built $(TRANSLATOR) ## cold start and warm cost of each function against its own floor, as ratios (docs/performance.md)
 	$(PY) -m bench
 
-load: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR)
+load: $(VENV)/.installed $(RIE) $(NPM_TOOLS) $(TRANSLATOR) ## two 60 s load runs against the local API (embedded DynamoDB; DynamoDB Local with conflicts)
 	$(PY) -m bench.load
 
-fuzz: $(VENV)/.installed $(RIE) $(TRANSLATOR)
+fuzz: $(VENV)/.installed $(RIE) $(TRANSLATOR) ## a long schemathesis run against the local API
 	FUZZ_EXAMPLES=2000 FUZZ_MAX_SECONDS=900 FUZZ_SEED=$$RANDOM $(PY) -m pytest tests/e2e/test_fuzz.py --no-cov -p no:cacheprovider
 
-openapi: $(VENV)/.installed
+openapi: $(VENV)/.installed ## regenerate docs/openapi.json from the code
 	$(PY) -m contract > docs/openapi.json
 
 # Each deploy ships what its own build just made, named explicitly: `sam deploy` alone falls back to
@@ -250,15 +237,15 @@ define deploy_stack
 	$(call sam_deploy,$(1))
 endef
 
-deploy: $(VENV)/.installed build
+deploy: $(VENV)/.installed build ## sam build, then deploy the development stack (samconfig [default])
 	$(call deploy_stack,default)
 
 # Built with the prod config too ([prod.build.parameters]: no build cache). First, whether the account
 # can hold ReservedConcurrency (pipeline/concurrency_room.py), which CloudFormation would find midway.
-deploy-prod: $(VENV)/.installed .venv-sam/.installed require-python313
+deploy-prod: $(VENV)/.installed .venv-sam/.installed require-python313 ## check the account's concurrency, build and deploy the production stack (samconfig [prod])
 	$(PY) -m pipeline.concurrency_room --config-env prod
 	$(SAM_BUILD_ENV) $(SAM) build --config-env prod
 	$(call deploy_stack,prod)
 
-clean:
+clean: ## remove the build output and the test caches (not the installed environments)
 	rm -rf .aws-sam .pytest_cache .coverage htmlcov

@@ -1,7 +1,7 @@
 """Local development tools for the Course API: the local API (`serve`, what `make dev` runs), tokens,
 courses in the local DynamoDB, and the OpenAPI description."""
 
-# The spellings of these commands and flags are a contract: scripts and the README depend on them.
+# The spellings of these commands and flags are a contract: scripts, README.md and docs/ depend on them.
 
 from __future__ import annotations
 
@@ -265,7 +265,7 @@ def _banner(
         + ", ".join(f"{course_id} {'deleted' if deleted else kind}" for course_id, _, kind, deleted in DEMO_COURSES),
         f"Tokens:     {'local development keys in .localdev/' if local_keys else 'issuer ' + issuer}",
         "",
-        "Create a section in course 1 (the token is valid for 1 hour; README.md shows the other operations):",
+        "Create a section in course 1 (the token is valid for 1 hour; docs/local-development.md shows every operation):",
         "",
         curl,
         "",

@@ -135,7 +135,7 @@ def _inside_the_namespace(socket_path: str) -> None:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)  # noqa: S607 - a fresh namespace's loopback is down
     directory = jar_directory()
     java = subprocess.Popen(  # noqa: S603
-        [  # noqa: S607 - java from the PATH, as the README says
+        [  # noqa: S607 - java from the PATH, as docs/layout.md says
             "java",
             f"-Djava.library.path={directory / 'DynamoDBLocal_lib'}",
             "-jar",

@@ -5,7 +5,7 @@ Each request is routed by the same matcher the infrastructure test uses (localde
 becomes the payload 2.0 event API Gateway would build, and is invoked on a Lambda execution
 environment (localdev/lambda_workers.py). What API Gateway answers itself, it answers here too,
 with the function never invoked. docs/aws-behaviour.md has the source of each behaviour; the ones
-AWS does not document exactly are listed in README.md, "What the first deploy must check".
+AWS does not document exactly are listed in docs/deploying.md, "What the first deploy must check".
 """
 
 from __future__ import annotations

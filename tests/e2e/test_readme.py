@@ -1,5 +1,6 @@
-"""README.md, followed from the top as a newcomer would, against a fresh `make dev`: every command it
-shows is run as written (only the port differs), and every output it shows is what comes back."""
+"""README.md, then docs/local-development.md, followed from the top as a newcomer would, against a fresh
+`make dev`: every command they show against it is run as written (only the port differs), and every
+output they show is what comes back."""
 
 from __future__ import annotations
 
@@ -16,16 +17,18 @@ from tests.e2e.conftest import serve
 pytestmark = pytest.mark.e2e
 
 README = (ROOT / "README.md").read_text()
+# README first, then the page it sends a reader to for every operation: read as one text, in that order.
+PAGES = README + "\n" + (ROOT / "docs" / "local-development.md").read_text()
 DEFAULT_URL = "http://127.0.0.1:3000"
 
 
 def blocks(language: str = "bash") -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+    return re.findall(rf"```{language}\n(.*?)```", PAGES, re.S)
 
 
 def block_after(heading_text: str, language: str = "bash") -> str:
-    start = README.index(heading_text)
-    return re.search(rf"```{language}\n(.*?)```", README[start:], re.S).group(1)  # type: ignore[union-attr]
+    start = PAGES.index(heading_text)
+    return re.search(rf"```{language}\n(.*?)```", PAGES[start:], re.S).group(1)  # type: ignore[union-attr]
 
 
 def commands(block: str) -> list[tuple[str, str]]:
@@ -75,13 +78,14 @@ def test_the_readme_from_the_top_gives_the_outputs_it_shows(newcomer):
     printed = re.search(r"(export TOKEN=.*?\}')", banner, re.S).group(1)  # type: ignore[union-attr]
     environment["TOKEN"] = re.search(r"export TOKEN=(\S+)", printed).group(1)  # type: ignore[union-attr]
     answer = run(printed.replace("export TOKEN=", "TOKEN=", 1), environment)
-    shown = re.search(r"```\n(HTTP/1.1.*?)```", README[README.index("It prints a ready-to-paste") :], re.S).group(1)  # type: ignore[union-attr]
+    shown = re.search(r"```\n(HTTP/1.1.*?)```", README[README.index("prints a ready-to-paste") :], re.S).group(1)  # type: ignore[union-attr]
     for line in shown.strip().splitlines():
         if line.strip():
             assert line.strip() in answer.replace("\r", ""), (line, answer)
 
-    # 2. Every operation, in the README's order, each against the answer its comment shows.
-    walkthrough = block_after("In the shell where you pasted")
+    # 2. README's read, then every operation of docs/local-development.md in its order, each against the
+    # answer its comment shows.
+    walkthrough = block_after("Then read the course's sections back") + block_after("In the shell where you pasted")
     for command, comment in commands(walkthrough):
         if command.startswith("API="):
             environment["API"] = local(command.split("=", 1)[1])
@@ -98,8 +102,8 @@ def test_the_readme_from_the_top_gives_the_outputs_it_shows(newcomer):
     assert "201 Created" in form and '"id":3' in form, form
 
     # 4. Safe retries: the loop prints the same section twice.
-    retried = run(local(block_after("### Safe retries")), environment).splitlines()
-    (loop_comment,) = [line for line in block_after("### Safe retries").splitlines() if "both print" in line]
+    retried = run(local(block_after("## Safe retries")), environment).splitlines()
+    (loop_comment,) = [line for line in block_after("## Safe retries").splitlines() if "both print" in line]
     shown_once = re.search(r"both print (\{.*?\})", loop_comment).group(1)  # type: ignore[union-attr]
     assert len(retried) == 2 and retried[0] == retried[1], retried
     assert shown_in_order(shown_once, retried[0]), (shown_once, retried)

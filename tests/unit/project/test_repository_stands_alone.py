@@ -53,3 +53,30 @@ def test_the_check_sees_a_path_that_climbs_out_and_not_an_elided_one():
     assert paths_outside("docs/api.md", f"see {beside}") == [beside], "inside the repository, it leads nowhere"
     assert paths_outside("docs/api.md", f"as in {UP}README.md") == []
     assert paths_outside("docs/api.md", f"routes such as .../section/ and `{UP}{UP}etc`") == [f"{UP}{UP}etc"]
+
+
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def anchors(text: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    return {
+        re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        for heading in re.findall(r"^#+ (.*)$", text, re.M)
+    }
+
+
+def test_every_link_of_the_readme_and_docs_leads_somewhere_in_the_repository():
+    broken = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text()
+        for target in MARKDOWN_LINK.findall(text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target}")
+            elif anchor and linked.suffix == ".md" and anchor not in anchors(linked.read_text()):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert broken == []
