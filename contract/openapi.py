@@ -54,6 +54,42 @@ class CourseSectionsOrder(BaseModel):
     sections_order: list[int] = Field(description="Every section id of the course, in the chosen order.")
 
 
+class OutlineLesson(BaseModel):
+    """A lesson as the outline lists it."""
+
+    model_config = ConfigDict(extra="forbid", title="OutlineLesson")
+    id: int
+    name: str
+    type: str
+    status: str
+    comments_enabled: bool
+
+
+class OutlineSection(BaseModel):
+    """A section as the API answers it, with its lessons in the section's order."""
+
+    model_config = ConfigDict(extra="forbid", title="OutlineSection")
+    id: int
+    name: str
+    dripped_at: str | None
+    drip_delay: int
+    lessons_order: list[int]
+    num_lessons: int
+    lessons: list[OutlineLesson]
+
+
+class CourseOutline(BaseModel):
+    """The parts of the platform's Course Detail this service owns (GET /api/v2/course/{id}/?view=edit)."""
+
+    model_config = ConfigDict(extra="forbid", title="CourseOutline")
+    id: int = Field(description="The course id.")
+    type: str = Field(description="The course's type, as the course item holds it.")
+    sections_order: list[int] = Field(description="The course's sections, in its order.")
+    num_sections: int
+    num_lessons: int
+    sections: list[OutlineSection]
+
+
 class GatewayMessage(BaseModel):
     """What API Gateway itself answers (its authorizer, throttling, payload limit)."""
 
@@ -79,11 +115,19 @@ def _problem(description: str, **headers: Any) -> dict[str, Any]:
 
 _RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}
 _SECTION = {"application/json": {"schema": {"$ref": "#/components/schemas/Section"}}}
+_LESSON = {"application/json": {"schema": {"$ref": "#/components/schemas/Lesson"}}}
 
 
-def _errors(*, body: bool, idempotency: bool = False, section: bool = False) -> dict[str, Any]:
-    """The problems an operation can answer: every one's, those of a body, of an Idempotency-Key, of a section id."""
-    ids = "The path's `id` or `section_id`" if section else "The path's `id`"
+def _errors(*, body: bool, idempotency: bool = False, section: bool = False, lesson: bool = False) -> dict[str, Any]:
+    """The problems an operation can answer: every one's, those of a body, of an Idempotency-Key, of a section
+    id, of a lesson id."""
+    ids = (
+        "The path's `id`, `section_id` or `lesson_id`"
+        if lesson
+        else "The path's `id` or `section_id`"
+        if section
+        else "The path's `id`"
+    )
     invalid = ", the body" if body else ""
     invalid += " or the Idempotency-Key header" if idempotency else ""
     errors = {
@@ -97,7 +141,8 @@ def _errors(*, body: bool, idempotency: bool = False, section: bool = False) -> 
         "403": _problem("The caller neither manages nor created this course. Says nothing of whether it exists."),
         "404": _problem(
             "The course does not exist or is deleted (`course-not-found`)"
-            + ("; or it has no such section (`section-not-found`)." if section else ".")
+            + ("; or it has no such section (`section-not-found`)" if section or lesson else "")
+            + ("; or the section has no such lesson (`lesson-not-found`)." if lesson else ".")
         ),
         "405": _problem(
             "The path exists but not with this method.",
@@ -119,26 +164,37 @@ def _errors(*, body: bool, idempotency: bool = False, section: bool = False) -> 
         )
         errors["415"] = _problem("The body is neither application/json nor application/x-www-form-urlencoded.")
     if idempotency:
+        from sections.lesson import MAX_LESSONS_PER_COURSE, MAX_LESSONS_PER_SECTION
         from sections.section import MAX_SECTIONS_PER_COURSE
 
+        full = (
+            "The section or the course already has the most lessons it may have (`too-many-lessons`, with "
+            f"`max_lessons_per_section`: {MAX_LESSONS_PER_SECTION} or `max_lessons_per_course`: {MAX_LESSONS_PER_COURSE})"
+            if lesson
+            else "The course already has the most sections a course may have (`too-many-sections`, with "
+            f"`max_sections`: {MAX_SECTIONS_PER_COURSE})"
+        )
         errors["409"] = _problem(
-            "The course already has the most sections a course may have (`too-many-sections`, with "
-            f"`max_sections`: {MAX_SECTIONS_PER_COURSE}); or a request with the same Idempotency-Key is still in "
+            f"{full}; or a request with the same Idempotency-Key is still in "
             "progress (`idempotency-key-in-flight`): retry after it completes."
         )
         errors["422"] = _problem("The Idempotency-Key was already used with a different body.")
     return dict(sorted(errors.items()))
 
 
-def _links(section_id: str, *operations: str) -> dict[str, Any]:
-    """OpenAPI links to the section's other operations: what schemathesis's stateful phase walks."""
+def _links(section_id: str, *operations: str, lesson_id: str | None = None) -> dict[str, Any]:
+    """OpenAPI links to the section's (or lesson's) other operations: what schemathesis's stateful phase walks."""
+    parameters = {"id": "$request.path.id", "section_id": section_id}
+    if lesson_id:
+        parameters["lesson_id"] = lesson_id
     return {
-        operation[0].upper() + operation[1:]: {
-            "operationId": operation,
-            "parameters": {"id": "$request.path.id", "section_id": section_id},
-        }
+        operation[0].upper() + operation[1:]: {"operationId": operation, "parameters": parameters}
         for operation in operations
     }
+
+
+def _json_body(model: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}
 
 
 def _body(model: str) -> dict[str, Any]:
@@ -231,6 +287,17 @@ def _operations() -> dict[str, dict[str, Any]]:
                 **_errors(body=False, section=True),
             },
         },
+        "getCourseOutline": {
+            "parameters": ["id", "view"],
+            "responses": {
+                "200": {
+                    "description": "The course outline: its sections in its order, each with its lessons in the section's order.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CourseOutline"}}},
+                },
+                **_errors(body=False),
+            },
+        },
+        **_lesson_operations(),
         "patchCourse": {
             "parameters": ["id"],
             "requestBody": {
@@ -252,6 +319,82 @@ def _operations() -> dict[str, dict[str, Any]]:
     }
 
 
+def _lesson_operations() -> dict[str, dict[str, Any]]:
+    from_body = "$response.body#/id"
+    section = "$request.path.section_id"
+    changed = {
+        "description": "The lesson as it now is.",
+        "content": _LESSON,
+        "links": _links(section, "getCourseLesson", "patchCourseLesson", "deleteCourseLesson", lesson_id=from_body),
+    }
+    return {
+        "createCourseLesson": {
+            "parameters": ["id", "section_id", "Idempotency-Key"],
+            "requestBody": _json_body("LessonRequest"),
+            "responses": {
+                "201": {
+                    "description": "The lesson was created (or, for a repeated Idempotency-Key, the original answer is replayed).",
+                    "headers": {
+                        "Location": {
+                            "description": "/api/v2/course/{id}/section/{section_id}/lesson/{lesson_id}/",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    },
+                    "content": _LESSON,
+                    "links": _links(
+                        section,
+                        "getCourseLesson",
+                        "updateCourseLesson",
+                        "patchCourseLesson",
+                        "deleteCourseLesson",
+                        lesson_id=from_body,
+                    ),
+                },
+                **_errors(body=True, idempotency=True, section=True, lesson=True),
+            },
+        },
+        "getCourseLessons": {
+            "parameters": ["id", "section_id"],
+            "responses": {
+                "200": {
+                    "description": "The section's lessons, in its order. Not paginated.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Lesson"}}
+                        }
+                    },
+                },
+                **_errors(body=False, section=True),
+            },
+        },
+        "getCourseLesson": {
+            "parameters": ["id", "section_id", "lesson_id"],
+            "responses": {
+                "200": {"description": "The lesson.", "content": _LESSON},
+                **_errors(body=False, lesson=True),
+            },
+        },
+        "updateCourseLesson": {
+            "parameters": ["id", "section_id", "lesson_id"],
+            "requestBody": _json_body("LessonRequest"),
+            "responses": {"200": changed, **_errors(body=True, lesson=True)},
+        },
+        "patchCourseLesson": {
+            "parameters": ["id", "section_id", "lesson_id"],
+            "requestBody": _json_body("LessonChanges"),
+            "responses": {"200": changed, **_errors(body=True, lesson=True)},
+        },
+        "deleteCourseLesson": {
+            "parameters": ["id", "section_id", "lesson_id"],
+            "responses": {
+                "204": {"description": "Deleted. A second delete is 404."},
+                **_errors(body=False, lesson=True),
+            },
+        },
+    }
+
+
 def _parameters() -> dict[str, dict[str, Any]]:
     from sections.idempotency_key import HEADER_PATTERN
     from sections.section import MAX_SAFE_INTEGER
@@ -265,6 +408,20 @@ def _parameters() -> dict[str, dict[str, Any]]:
             "required": True,
             "description": "The section id.",
             "schema": path_id,
+        },
+        "lesson_id": {
+            "name": "lesson_id",
+            "in": "path",
+            "required": True,
+            "description": "The lesson id.",
+            "schema": path_id,
+        },
+        "view": {
+            "name": "view",
+            "in": "query",
+            "required": True,
+            "description": "`edit`: the outline, as the course editor loads it. The rest of Course Detail is the platform's course service's.",
+            "schema": {"type": "string", "enum": ["edit"]},
         },
         "Idempotency-Key": {
             "name": "Idempotency-Key",
@@ -313,24 +470,29 @@ def _form_integers(schema: Any) -> Any:
 
 
 def _components() -> dict[str, Any]:
-    from sections.request_models import CourseChanges, SectionChanges, SectionRequest
+    from sections.lesson import Lesson
+    from sections.request_models import CourseChanges, LessonChanges, LessonRequest, SectionChanges, SectionRequest
     from sections.section import Section
 
     components: dict[str, Any] = {}
-    for model in (SectionRequest, SectionChanges):
+    for model in (SectionRequest, SectionChanges, LessonRequest, LessonChanges):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(schema.pop("$defs", {}))
-        if model is SectionChanges:  # a field absent from a patch has no default: it is left as it is
+        if model in (SectionChanges, LessonChanges):  # a field absent from a patch has no default: it is left as it is
             for field in schema["properties"].values():
                 field.pop("default", None)
         components[model.__name__] = schema
-        components[f"{model.__name__}Form"] = _form_schema(schema, f"{model.__name__}Form")
+        if model in (SectionRequest, SectionChanges):  # lessons are documented as JSON only
+            components[f"{model.__name__}Form"] = _form_schema(schema, f"{model.__name__}Form")
+    components["Lesson"] = TypeAdapter(Lesson).json_schema(mode="serialization")
+    components["Lesson"]["required"] = list(components["Lesson"]["properties"])
+    components["Lesson"]["additionalProperties"] = False
     components["CourseChanges"] = CourseChanges.model_json_schema(ref_template="#/components/schemas/{model}")
     components["CourseSectionsOrder"] = CourseSectionsOrder.model_json_schema()
     components["Section"] = TypeAdapter(Section).json_schema(mode="serialization")
     components["Section"]["required"] = list(components["Section"]["properties"])
     components["Section"]["additionalProperties"] = False
-    for problem_model in (ProblemDetails, FieldProblem, GatewayMessage):
+    for problem_model in (ProblemDetails, FieldProblem, GatewayMessage, CourseOutline, OutlineSection, OutlineLesson):
         schema = problem_model.model_json_schema(ref_template="#/components/schemas/{model}")
         schema.pop("$defs", None)
         components[problem_model.__name__] = schema
@@ -351,7 +513,8 @@ def openapi_document() -> dict[str, Any]:
                 title=TITLE,
                 version=VERSION,
                 description=(
-                    "The Course Section resource: create, list, read, replace, patch and delete. Every route "
+                    "The course outline: its Course Sections and their Course Lessons (create, list, read, replace, "
+                    "patch and delete), and the outline itself. Every route "
                     "sits behind API Gateway's JWT authorizer. Errors are RFC 9457 problem documents "
                     "(application/problem+json)."
                 ),

@@ -55,6 +55,9 @@ def make_event(
     method: str = "POST",
     section: str | None = None,
     course_path: bool = False,
+    lessons_of: str | None = None,
+    lesson: str | None = None,
+    query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A v2 event built from tests/events/create_section.json, as API Gateway would send it.
 
@@ -65,6 +68,8 @@ def make_event(
     event = copy.deepcopy(load_event())
     path = f"/api/v2/course/{course}/section/" + (f"{section}/" if section is not None else "")
     path = f"/api/v2/course/{course}/" if course_path else path
+    if lessons_of is not None:  # a section's lessons, or one of them
+        path = f"/api/v2/course/{course}/section/{lessons_of}/lesson/" + (f"{lesson}/" if lesson is not None else "")
     path = path if trailing_slash else path.rstrip("/")
     event["rawPath"] = path
     event["requestContext"]["http"]["path"] = path
@@ -76,9 +81,15 @@ def make_event(
             if course_path
             else {"id": course, "proxy": path.split(f"/course/{course}/", 1)[1]}
         )
+    elif not trailing_slash and lessons_of is not None:
+        event["routeKey"] = event["requestContext"]["routeKey"] = "POST /api/v2/course/{id}/section/{section_id}/lesson"
+        event["pathParameters"] = {"id": course, "section_id": lessons_of}
     elif not trailing_slash:
         event["routeKey"] = event["requestContext"]["routeKey"] = "POST /api/v2/course/{id}/section"
         event["pathParameters"] = {"id": course}
+    if query is not None:
+        event["rawQueryString"] = "&".join(f"{name}={value}" for name, value in query.items())
+        event["queryStringParameters"] = dict(query)
     event["body"] = body
     event["isBase64Encoded"] = base64_body
     event["headers"] = {k: v for k, v in event["headers"].items() if k != "content-type"}

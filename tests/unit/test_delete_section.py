@@ -55,6 +55,7 @@ def test_a_delete_whose_resend_finds_the_item_gone_is_204(dynamodb, lambda_conte
     client = dependencies().client
     with Stubber(client) as stubber:
         stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
+        stubber.add_response("query", {"Items": []})  # the section's lessons: none
         cancelled_delete(stubber, "ConditionalCheckFailed", "None", retry_attempts=1)
         status, _, body = request(lambda_context, "DELETE", section=1)
     assert (status, body) == (204, None)
@@ -71,6 +72,7 @@ def test_a_delete_names_what_its_transaction_did_not_find(
     client = dependencies().client
     with Stubber(client) as stubber:
         stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
+        stubber.add_response("query", {"Items": []})  # the section's lessons: none
         cancelled_delete(stubber, section_check, course_check, retry_attempts=0)
         status, headers, body = request(lambda_context, "DELETE", section=1)
     assert_problem(status, headers, body, 404)

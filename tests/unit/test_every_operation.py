@@ -105,6 +105,8 @@ def test_a_write_waits_out_another_writers_transaction(dynamodb, lambda_context,
     client = dependencies().client
     with Stubber(client) as stubber:
         stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
+        if method == "DELETE":
+            stubber.add_response("query", {"Items": []})  # the section's lessons, which its delete takes with it
         stubber.add_client_error(operation, code, HELD, 400, modeled_fields=fields)
         stubber.add_response(operation, answer)
         status, _, _ = request(lambda_context, method, section=1, body={"name": "x"} if method == "PATCH" else None)

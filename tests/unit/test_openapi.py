@@ -26,9 +26,11 @@ def test_openapi_documents_the_contract():
     document = openapi_document()
     assert document["openapi"] == "3.1.0"
     assert {path: sorted(operations) for path, operations in document["paths"].items()} == {
-        "/api/v2/course/{id}/": ["patch"],
+        "/api/v2/course/{id}/": ["get", "patch"],
         "/api/v2/course/{id}/section/": ["get", "post"],
         "/api/v2/course/{id}/section/{section_id}/": ["delete", "get", "patch", "put"],
+        "/api/v2/course/{id}/section/{section_id}/lesson/": ["get", "post"],
+        "/api/v2/course/{id}/section/{section_id}/lesson/{lesson_id}/": ["delete", "get", "patch", "put"],
     }
     operation = document["paths"]["/api/v2/course/{id}/section/"]["post"]
     assert set(operation["requestBody"]["content"]) == {"application/json", "application/x-www-form-urlencoded"}
@@ -72,6 +74,13 @@ def test_every_operation_is_documented_with_its_parameters_and_answers():
         "createCourseSection": ("post", "201", {"id", "Idempotency-Key"}),
         # Named after the published client's CourseService.patchCourse, which the editor reorders with.
         "patchCourse": ("patch", "200", {"id"}),
+        "getCourseOutline": ("get", "200", {"id", "view"}),
+        "createCourseLesson": ("post", "201", {"id", "section_id", "Idempotency-Key"}),
+        "getCourseLessons": ("get", "200", {"id", "section_id"}),
+        "getCourseLesson": ("get", "200", {"id", "section_id", "lesson_id"}),
+        "updateCourseLesson": ("put", "200", {"id", "section_id", "lesson_id"}),
+        "patchCourseLesson": ("patch", "200", {"id", "section_id", "lesson_id"}),
+        "deleteCourseLesson": ("delete", "204", {"id", "section_id", "lesson_id"}),
     }
     assert set(operations) == set(expected)
     for operation_id, (method, success, parameters) in expected.items():
@@ -92,8 +101,9 @@ def test_the_committed_description_is_a_valid_openapi_document():
     from openapi_spec_validator import validate
 
     validate(json.loads(COMMITTED.read_text()))
-    changes = openapi_document()["components"]["schemas"]["SectionChanges"]
-    assert not [name for name, field in changes["properties"].items() if "default" in field]
+    for patch in ("SectionChanges", "LessonChanges"):
+        changes = openapi_document()["components"]["schemas"][patch]
+        assert not [name for name, field in changes["properties"].items() if "default" in field], patch
 
 
 def test_create_links_to_read_replace_patch_and_delete_for_the_stateful_phase():

@@ -22,10 +22,12 @@ def test_template_routes_function_environment_and_tables():
         Route("$default", "CreateSectionFunction", "JwtAuthorizer", scopes),
         Route("DELETE /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
         Route("GET /api/v2/course/{id}/{proxy+}", "ReadSectionsFunction", "JwtAuthorizer", scopes),
+        Route("GET /api/v2/course/{proxy+}", "ReadSectionsFunction", "JwtAuthorizer", scopes),
         Route("OPTIONS /{proxy+}", "PreflightFunction"),
         Route("PATCH /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
         Route("PATCH /api/v2/course/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
         Route("POST /api/v2/course/{id}/section", "CreateSectionFunction", "JwtAuthorizer", scopes),
+        Route("POST /api/v2/course/{id}/section/{section_id}/lesson", "CreateSectionFunction", "JwtAuthorizer", scopes),
         Route("PUT /api/v2/course/{id}/{proxy+}", "ChangeSectionFunction", "JwtAuthorizer", scopes),
     ]
     # The Globals' variables, and a function's own on top of them, as SAM merges them.

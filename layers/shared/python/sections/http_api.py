@@ -67,7 +67,7 @@ def course_of_caller(app: APIGatewayHttpResolver, course: str) -> tuple[Dependen
 
 
 def parse_path_id(raw: str | None, name: str) -> int:
-    """A course or section id in the path: a positive decimal integer no larger than 2^53-1, else 400 naming it
+    """A course, section or lesson id in the path: a positive decimal integer no larger than 2^53-1, else 400 naming it
     and the rule it breaks."""
     if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 16 or int(raw) > MAX_SAFE_INTEGER:
         rule = f"must be a positive integer no larger than {MAX_SAFE_INTEGER}"
@@ -75,9 +75,8 @@ def parse_path_id(raw: str | None, name: str) -> int:
         rule = f"must be written without a leading zero ({int(raw)})" if int(raw) else "must be 1 or more"
     else:
         return int(raw)
-    raise InvalidRequest(
-        f"The {'course' if name == 'id' else 'section'} id in the path is invalid.", errors=[FieldError(name, rule)]
-    )
+    kind = {"id": "course", "section_id": "section", "lesson_id": "lesson"}[name]
+    raise InvalidRequest(f"The {kind} id in the path is invalid.", errors=[FieldError(name, rule)])
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:

@@ -23,10 +23,15 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.serialization.custom_dict import CustomDictSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sections.lesson import Lesson
 from sections.problems import IdempotencyKeyInFlight, IdempotencyKeyReused, ServiceUnavailable
 from sections.section import Section
 
 KEY_TTL_SECONDS = 24 * 60 * 60
+Created = Section | Lesson
+# Each resource's records have a prefix of their own (stable across refactors, unlike a function's qualified
+# name), so a key used for a section's create never replays as a lesson's.
+KEY_PREFIXES: dict[type[Any], str] = {Section: "create-section", Lesson: "create-lesson"}
 
 
 class IdempotentCreator:
@@ -38,7 +43,7 @@ class IdempotentCreator:
 
     def run(
         self,
-        create: Callable[[], Section],
+        create: Callable[[], Created],
         *,
         caller: str,
         course_id: int,
@@ -46,7 +51,8 @@ class IdempotentCreator:
         payload: dict[str, Any],
         lambda_context: LambdaContext,
         before_replay: Callable[[], None] | None = None,
-    ) -> Section:
+        created: type[Created] = Section,
+    ) -> Created:
         """`create` once; a replay first runs `before_replay`, whose Problem (a caller who lost the role) wins
         over the stored answer: Powertools calls the response hook before it returns the record."""
 
@@ -72,10 +78,10 @@ class IdempotentCreator:
             data_keyword_argument="request",
             persistence_store=self._store,
             config=config,
-            key_prefix="create-section",  # stable across refactors, unlike the function's qualified name
-            # The record stores the section's response form; a replay gets the Section back, so it is
+            key_prefix=KEY_PREFIXES[created],
+            # The record stores the response form; a replay gets the Section or Lesson back, so it is
             # rendered exactly as the original was.
-            output_serializer=CustomDictSerializer(to_dict=Section.to_response, from_dict=Section.from_response),
+            output_serializer=CustomDictSerializer(to_dict=created.to_response, from_dict=created.from_response),
         )
         request = {"caller": caller, "course_id": course_id, "key": key, "payload": payload}
         try:

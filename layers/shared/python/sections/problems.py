@@ -54,6 +54,10 @@ class SectionNotFound(Problem):
     status, slug, title = 404, "section-not-found", "Section Not Found"
 
 
+class LessonNotFound(Problem):
+    status, slug, title = 404, "lesson-not-found", "Lesson Not Found"
+
+
 class RouteNotFound(Problem):
     status, slug, title = 404, "not-found", "Not Found"
 
@@ -99,6 +103,18 @@ class TooManySections(Problem):
         super().__init__(
             f"The course already has {maximum} sections, the most a course may have. Delete one to add another.",
             extensions={"max_sections": maximum},
+        )
+
+
+class TooManyLessons(Problem):
+    """A lesson's create in a section or course that already has the most lessons it may have."""
+
+    status, slug, title = 409, "too-many-lessons", "Conflict"
+
+    def __init__(self, where: str, maximum: int):
+        super().__init__(
+            f"The {where} already has {maximum} lessons, the most a {where} may have. Delete one to add another.",
+            extensions={f"max_lessons_per_{where}": maximum},
         )
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from botocore.exceptions import ClientError
 
 from sections.authorization import NO_CHECK, STAFF_ROLES, CourseAccess
 from sections.contention import AnswersLost, ConditionFailed, Held, RetryBudget, Table, wait_out
+from sections.lesson import Lesson
 from sections.problems import (
     CourseNotFound,
     SectionNotFound,
@@ -59,24 +61,32 @@ else:
 COURSE_SK = "COURSE"
 ORDER_SK = "ORDER"
 SECTION_SK_PREFIX = "SECTION#"
+# A lesson is two items: its outline fields (LESSON#<section>#<lesson>, which sorts between the course
+# item and the order) and its text (TEXT#<section>#<lesson>, after everything the outline reads), so a
+# partition read that stops before TEXT_SK_PREFIX reads the whole outline and no text (docs/data-model.md).
+LESSON_SK_PREFIX = "LESSON#"
+TEXT_SK_PREFIX = "TEXT#"
 # A course is live when its item exists and is not deleted: the same rule as a condition (on the writes)
 # and on an item read back (_require_live).
-_LIVE_COURSE = "attribute_exists(sk) AND (attribute_not_exists(deleted) OR deleted = :false)"
+LIVE_COURSE = "attribute_exists(sk) AND (attribute_not_exists(deleted) OR deleted = :false)"
 
 
 def _require_live(course: dict[str, Any] | None) -> None:
-    """_LIVE_COURSE, on a course item read back: CourseNotFound unless it is live."""
+    """LIVE_COURSE, on a course item read back: CourseNotFound unless it is live."""
     if not course or course.get("deleted", {"BOOL": False}) != {"BOOL": False}:
         raise _course_not_found()
 
 
 _SECTION_EXISTS = "attribute_exists(sk)"
+# The section still counts the lessons its delete read (every lesson create and delete counts on it).
+_COUNTS_LESSONS = "(attribute_not_exists(lesson_count) OR lesson_count = :lessons)"
 # The course's live sections, counted by creates (+1) and deletes (-1): below the limit, a create may add one.
 _ROOM_FOR_A_SECTION = "(attribute_not_exists(section_count) OR section_count < :max_sections)"
 # What a read asks for: the course item's liveness and the section's API fields, nothing else.
 _READ_PROJECTION = {
-    "ProjectionExpression": "sk, deleted, section_id, #name, dripped_at, drip_delay, lessons_order, sections_order",
-    "ExpressionAttributeNames": {"#name": "name"},
+    "ProjectionExpression": "sk, deleted, section_id, #name, dripped_at, drip_delay, lessons_order, sections_order,"
+    " #type, lesson_id, #status, comments_enabled, medias, created_at",
+    "ExpressionAttributeNames": {"#name": "name", "#type": "type", "#status": "status"},
 }
 
 
@@ -84,13 +94,23 @@ def section_sk(section_id: int) -> str:
     return f"{SECTION_SK_PREFIX}{section_id:010d}"
 
 
+def lesson_sk(section_id: int, lesson_id: int | None = None) -> str:
+    """The lesson's outline item's sort key; without a lesson id, the prefix of the section's lessons."""
+    return f"{LESSON_SK_PREFIX}{section_id:010d}#" + ("" if lesson_id is None else f"{lesson_id:010d}")
+
+
+def text_sk(section_id: int, lesson_id: int | None = None) -> str:
+    """The lesson's text item's sort key; without a lesson id, the prefix of the section's texts."""
+    return f"{TEXT_SK_PREFIX}{section_id:010d}#" + ("" if lesson_id is None else f"{lesson_id:010d}")
+
+
 class SectionRepository:
     def __init__(
         self, client: DynamoDBClient, table_name: str, clock: Callable[[], datetime], slowest_call_seconds: float
     ):
         self._client = client
-        self._table = Table(client, table_name)
-        self._clock = clock
+        self.table = self._table = Table(client, table_name)
+        self.clock = self._clock = clock
         # Looking up a put whose answers were all lost is one more call: only if the budget has room.
         self._lookup_seconds = slowest_call_seconds
 
@@ -110,17 +130,22 @@ class SectionRepository:
 
     def require_course(self, course_id: int, access: CourseAccess) -> None:
         """404 for a missing or deleted course, 403 when `access` is not met: one consistent read of the course item."""
-        self._course_item(course_id, "sk, deleted", access)
+        self.course_item(course_id, "sk, deleted", access)
 
     def list_sections(self, course_id: int, access: CourseAccess = NO_CHECK) -> list[Section]:
-        """The course's sections in the course's order, from one consistent Query of its partition.
+        """The course's sections in the course's order, from one consistent Query of its outline."""
+        return [section for section, _ in self.outline(course_id, access).sections]
+
+    def outline(self, course_id: int, access: CourseAccess = NO_CHECK) -> Outline:
+        """The course, its sections in the course's order and each one's lessons in the section's order: one
+        consistent Query of the partition up to the texts, one request per MB of outline.
 
         A check of the course's staff reads the course item first: the Query alone would read the
         whole course for a caller who may see none of it.
         """
         if access.staff_member is not None:
             self.require_course(course_id, access)
-        course, chosen, sections = None, [], {}
+        course, chosen, sections, lessons = None, [], {}, {}
         for item in self._partition(course_id):
             sk = item["sk"]["S"]
             if sk == COURSE_SK:
@@ -130,8 +155,16 @@ class SectionRepository:
             elif sk.startswith(SECTION_SK_PREFIX):
                 section = section_from_item(item)
                 sections[section.id] = section
+            elif sk.startswith(LESSON_SK_PREFIX):
+                lesson = lesson_from_items(course_id, item)
+                lessons.setdefault(lesson.section_id, {})[lesson.id] = lesson
         _require_live(course)
-        return [sections[section_id] for section_id in course_order(chosen, list(sections))]
+        ordered = []
+        for section_id in course_order(chosen, list(sections)):
+            section = sections[section_id]
+            own = lessons.get(section_id, {})
+            ordered.append((section, [own[lesson] for lesson in course_order(section.lessons_order, list(own))]))
+        return Outline(course_id, course.get("type", {}).get("S", ""), ordered)  # type: ignore[union-attr]
 
     def reorder(
         self,
@@ -149,16 +182,16 @@ class SectionRepository:
         then fails the check, unless that section is not written yet).
         """
         while True:
-            handed_out = self._course_item(course_id, "sk, deleted, section_seq", access).get("section_seq")
+            handed_out = self.course_item(course_id, "sk, deleted, section_seq", access).get("section_seq")
             current = [section.id for section in self.list_sections(course_id)]
             if sorted(order) != sorted(current):
                 raise SectionsOrderMismatch(current)
             seq_unchanged = "section_seq = :seq" if handed_out else "attribute_not_exists(section_seq)"
-            staff, names, staff_values = _staff_condition(access)
+            staff, names, staff_values = staff_condition(access)
             check: dict[str, Any] = {
                 "TableName": self._table.name,
-                "Key": _course_key(course_id),
-                "ConditionExpression": f"{_LIVE_COURSE} AND {seq_unchanged}{staff}",
+                "Key": course_key(course_id),
+                "ConditionExpression": f"{LIVE_COURSE} AND {seq_unchanged}{staff}",
                 "ExpressionAttributeValues": {
                     ":false": {"BOOL": False},
                     **({":seq": handed_out} if handed_out else {}),
@@ -186,7 +219,7 @@ class SectionRepository:
                 wait_out(held, budget)
             except ConditionFailed as failed:  # the course changed since it was read
                 if failed.item is not None:  # a caller no longer staff, or a course gone, is answered now
-                    _require_course_as(failed.item, access)
+                    require_course_as(failed.item, access)
                 if not budget.wait():
                     raise ServiceUnavailable() from failed.error
 
@@ -194,12 +227,12 @@ class SectionRepository:
         self.require_course(course_id, access)
         item = self._table.read(
             "get_item",
-            Key=_section_key(course_id, section_id),
+            Key=section_key(course_id, section_id),
             ConsistentRead=True,
             **_READ_PROJECTION,
         ).get("Item")
         if not item:
-            raise _section_not_found()
+            raise section_not_found()
         return section_from_item(item)
 
     def replace(
@@ -228,48 +261,89 @@ class SectionRepository:
         return self._update(course_id, section_id, changes, updated_by, budget, access)
 
     def delete(self, course_id: int, section_id: int, budget: RetryBudget, access: CourseAccess = NO_CHECK) -> None:
-        """Deletes the section item, and counts it out of the course's section_count, in one transaction: it
-        leaves the course's order with it (docs/data-model.md).
+        """Deletes the section item with its lessons (both items of each), and counts them out of the course, in
+        one transaction: it leaves the course's order with it, and no lesson of it is reachable from the moment
+        it answers (docs/data-model.md).
 
+        The section's lessons are read first; the transaction holds only if the section still counts that
+        many (a lesson created since sends it round again, and a lesson create after it finds no section).
         botocore resends a lost answer's transaction with its ClientRequestToken, which DynamoDB answers
         with the first attempt's outcome. Where that resend still finds the item gone (a store that does
         not keep tokens), it is taken to be this request's own earlier attempt: deleted, not 404.
         """
         self.require_course(course_id, access)
-        actions = [
-            {
-                "Delete": {
-                    "TableName": self._table.name,
-                    "Key": _section_key(course_id, section_id),
-                    "ConditionExpression": _SECTION_EXISTS,
-                }
-            },
-            {
-                "Update": {
-                    "TableName": self._table.name,
-                    "Key": _course_key(course_id),
-                    "UpdateExpression": "ADD section_count :minus_one",
-                    # Never an item of its own: a course item exists for as long as its sections do.
-                    "ConditionExpression": "attribute_exists(sk)",
-                    "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
-                }
-            },
-        ]
+        lessons = self._lesson_ids(course_id, section_id)
         while True:
             try:
                 # One token per attempt, as the reorder: botocore's resend of a lost answer reuses it.
                 self._table.write_once(
-                    "transact_write_items", TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
+                    "transact_write_items",
+                    TransactItems=self._delete_actions(course_id, section_id, lessons),
+                    ClientRequestToken=str(uuid.uuid4()),
                 )
                 return
             except Held as held:
                 wait_out(held, budget)
             except ConditionFailed as failed:
-                if failed.actions != [0]:  # the course item is gone: it can be only a course never there
+                if 0 not in failed.actions:  # the course item is gone: it can be only a course never there
                     raise _course_not_found() from None
+                if failed.item is not None:  # the section counts other lessons now: read them again
+                    if not budget.wait():
+                        raise ServiceUnavailable() from failed.error
+                    lessons = self._lesson_ids(course_id, section_id)
+                    continue
                 if not failed.resent:
-                    raise _section_not_found() from None
+                    raise section_not_found() from None
                 return
+
+    def _lesson_ids(self, course_id: int, section_id: int) -> list[int]:
+        """The ids of the section's lessons, from a consistent Query of their outline items' keys."""
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "course_id = :course AND begins_with(sk, :lessons)",
+            "ExpressionAttributeValues": {":course": {"N": str(course_id)}, ":lessons": {"S": lesson_sk(section_id)}},
+            "ConsistentRead": True,
+            "ProjectionExpression": "lesson_id",
+        }
+        return [int(item["lesson_id"]["N"]) for item in self._table.read("query", **request)["Items"]]
+
+    def _delete_actions(self, course_id: int, section_id: int, lessons: list[int]) -> list[dict[str, Any]]:
+        count = {":lessons": {"N": str(len(lessons))}}
+        counted_out = "ADD section_count :minus_one" + (", lesson_count :minus_lessons" if lessons else "")
+        return [
+            {
+                "Delete": {
+                    "TableName": self._table.name,
+                    "Key": section_key(course_id, section_id),
+                    "ConditionExpression": f"{_SECTION_EXISTS} AND {_COUNTS_LESSONS}",
+                    "ExpressionAttributeValues": count,
+                    # The section as it is, when the check fails: still there (other lessons) or gone (404).
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": course_key(course_id),
+                    "UpdateExpression": counted_out,
+                    # Never an item of its own: a course item exists for as long as its sections do.
+                    "ConditionExpression": "attribute_exists(sk)",
+                    "ExpressionAttributeValues": {
+                        ":minus_one": {"N": "-1"},
+                        **({":minus_lessons": {"N": str(-len(lessons))}} if lessons else {}),
+                    },
+                }
+            },
+            *(
+                {
+                    "Delete": {
+                        "TableName": self._table.name,
+                        "Key": {"course_id": {"N": str(course_id)}, "sk": {"S": sk}},
+                    }
+                }
+                for lesson in lessons
+                for sk in (lesson_sk(section_id, lesson), text_sk(section_id, lesson))
+            ),
+        ]
 
     def _update(
         self,
@@ -291,7 +365,7 @@ class SectionRepository:
             response = self._table.write(
                 "update_item",
                 budget,
-                Key=_section_key(course_id, section_id),
+                Key=section_key(course_id, section_id),
                 UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
                 ConditionExpression=_SECTION_EXISTS,
                 ExpressionAttributeNames={f"#{name}": name for name in values},
@@ -299,10 +373,10 @@ class SectionRepository:
                 ReturnValues="ALL_NEW",
             )
         except ConditionFailed:
-            raise _section_not_found() from None
+            raise section_not_found() from None
         return section_from_item(response["Attributes"])
 
-    def _course_item(self, course_id: int, projection: str, access: CourseAccess = NO_CHECK) -> dict[str, Any]:
+    def course_item(self, course_id: int, projection: str, access: CourseAccess = NO_CHECK) -> dict[str, Any]:
         """The live course's item (these attributes of it); CourseNotFound for a missing or deleted course, and
         NotCourseManager first when `access` asks for a staff member the item does not list.
 
@@ -313,18 +387,19 @@ class SectionRepository:
             projection = f"{projection}, {_STAFF_ENTRY}"
         course = self._table.read(
             "get_item",
-            Key=_course_key(course_id),
+            Key=course_key(course_id),
             ConsistentRead=True,
             ProjectionExpression=projection,
             **({"ExpressionAttributeNames": names} if names else {}),
         ).get("Item")
-        _require_course_as(course, access)
+        require_course_as(course, access)
         return course  # type: ignore[return-value]
 
     def _partition(self, course_id: int) -> Iterator[dict[str, Any]]:
+        """The course's items up to its texts: the course, its order, its sections and its lessons' outline fields."""
         request: dict[str, Any] = {
-            "KeyConditionExpression": "course_id = :course",
-            "ExpressionAttributeValues": {":course": {"N": str(course_id)}},
+            "KeyConditionExpression": "course_id = :course AND sk < :texts",
+            "ExpressionAttributeValues": {":course": {"N": str(course_id)}, ":texts": {"S": TEXT_SK_PREFIX}},
             "ConsistentRead": True,
             **_READ_PROJECTION,
         }
@@ -336,14 +411,14 @@ class SectionRepository:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _allocate_id(self, course_id: int, budget: RetryBudget, access: CourseAccess) -> int:
-        staff, names, staff_values = _staff_condition(access)
+        staff, names, staff_values = staff_condition(access)
         try:
             response = self._table.write(
                 "update_item",
                 budget,
-                Key=_course_key(course_id),
+                Key=course_key(course_id),
                 UpdateExpression="ADD section_seq :one, section_count :one",
-                ConditionExpression=f"{_LIVE_COURSE}{staff} AND {_ROOM_FOR_A_SECTION}",
+                ConditionExpression=f"{LIVE_COURSE}{staff} AND {_ROOM_FOR_A_SECTION}",
                 ExpressionAttributeValues={
                     ":one": {"N": "1"},
                     ":false": {"BOOL": False},
@@ -356,7 +431,7 @@ class SectionRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ConditionFailed as failed:
-            _require_course_as(failed.item, access)
+            require_course_as(failed.item, access)
             raise TooManySections(MAX_SECTIONS_PER_COURSE) from None
         return int(response["Attributes"]["section_seq"]["N"])
 
@@ -372,7 +447,7 @@ class SectionRepository:
         item for a commit and cost twice the write units.
         """
         token = str(uuid.uuid4())
-        key = _section_key(course_id, section_id)
+        key = section_key(course_id, section_id)
         item = {
             **key,
             "section_id": {"N": str(section_id)},
@@ -441,7 +516,7 @@ def section_from_item(item: dict[str, Any]) -> Section:
     )
 
 
-def _require_course_as(course: dict[str, Any] | None, access: CourseAccess) -> None:
+def require_course_as(course: dict[str, Any] | None, access: CourseAccess) -> None:
     """The course item as `access` may see it: first the staff (403, also for a course missing or deleted:
     a caller who is not staff learns nothing of it), then that it is live (404)."""
     access.require((course or {}).get("staff"))
@@ -460,7 +535,7 @@ def _staff_names(access: CourseAccess) -> dict[str, str]:
 _STAFF_ROLE_VALUES = {f":staff_{role}": {"S": role} for role in STAFF_ROLES}
 
 
-def _staff_condition(access: CourseAccess) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
+def staff_condition(access: CourseAccess) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
     """The condition (to AND onto a course item's) that the caller is on its staff with a role that grants, and
     the names and values it uses. Through a `staff` that is not a map the path resolves to nothing, and the
     condition is false (as DynamoDB evaluates document paths; see docs/aws-behaviour.md)."""
@@ -474,7 +549,7 @@ def _course_not_found() -> CourseNotFound:
     return CourseNotFound("The course does not exist.")
 
 
-def _section_not_found() -> SectionNotFound:
+def section_not_found() -> SectionNotFound:
     return SectionNotFound("The course has no section with this id.")
 
 
@@ -482,7 +557,7 @@ def _written_by(existing: dict[str, Any] | None, token: str) -> bool:
     return bool(existing) and existing.get("write_token") == {"S": token}  # type: ignore[union-attr]
 
 
-def _course_key(course_id: int) -> dict[str, dict[str, str]]:
+def course_key(course_id: int) -> dict[str, dict[str, str]]:
     return {"course_id": {"N": str(course_id)}, "sk": {"S": COURSE_SK}}
 
 
@@ -490,5 +565,48 @@ def _order_key(course_id: int) -> dict[str, dict[str, str]]:
     return {"course_id": {"N": str(course_id)}, "sk": {"S": ORDER_SK}}
 
 
-def _section_key(course_id: int, section_id: int) -> dict[str, dict[str, str]]:
+def section_key(course_id: int, section_id: int) -> dict[str, dict[str, str]]:
     return {"course_id": {"N": str(course_id)}, "sk": {"S": section_sk(section_id)}}
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A course's outline: its sections in the course's order, each with its lessons in the section's order."""
+
+    course_id: int
+    type: str
+    sections: list[tuple[Section, list[Lesson]]]
+
+    def to_response(self) -> dict[str, Any]:
+        """The parts of the platform's Course Detail this service owns (docs/api.md, "The course outline")."""
+        return {
+            "id": self.course_id,
+            "type": self.type,
+            "sections_order": [section.id for section, _ in self.sections],
+            "num_sections": len(self.sections),
+            "num_lessons": sum(len(lessons) for _, lessons in self.sections),
+            "sections": [
+                {
+                    **section.to_response(),
+                    "num_lessons": len(lessons),
+                    "lessons": [lesson.to_outline() for lesson in lessons],
+                }
+                for section, lessons in self.sections
+            ],
+        }
+
+
+def lesson_from_items(course_id: int, item: dict[str, Any], text: dict[str, Any] | None = None) -> Lesson:
+    """A stored lesson (its outline item, and its text item when read) as the API returns it."""
+    created_at = item.get("created_at", {}).get("S")
+    return Lesson(
+        id=int(item["lesson_id"]["N"]),
+        course_id=course_id,
+        section_id=int(item["section_id"]["N"]),
+        name=item.get("name", {}).get("S", ""),
+        status=item.get("status", {}).get("S", "draft"),
+        comments_enabled=item.get("comments_enabled", {}).get("BOOL", True),
+        medias=[int(media["N"]) for media in item.get("medias", {}).get("L", [])],
+        html=(text or {}).get("html", {}).get("S", ""),
+        created_at=datetime.fromisoformat(created_at) if created_at else None,
+    )

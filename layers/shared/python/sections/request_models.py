@@ -1,4 +1,5 @@
-"""The Course Section as clients send it: a whole one (create, replace) or some of its fields (patch).
+"""The Course Section and Course Lesson as clients send them: a whole one (create, replace) or some of its
+fields (patch); and the course's order.
 
 A field the Course Section does not have is ignored, never stored, as the platform itself does (its
 Django REST framework serializers drop unknown fields): the platform's course editor sends
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from sections import integer_text
+from sections.lesson import LESSON_TYPE, MAX_MEDIAS, STATUSES
 from sections.section import MAX_SAFE_INTEGER
 
 MAX_DRIP_DELAY = 2**31 - 1
@@ -171,3 +173,74 @@ class CourseChanges(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sections_order: SectionsOrder
+
+
+MAX_TEXT_LENGTH = 60_000  # characters of a lesson's text (the body's 64 KiB limit comes first for most text)
+
+
+def _lesson_type(value: Any) -> str:
+    if value == "quiz":
+        raise ValueError("quizzes are not served by this API: only type lesson")
+    if value != LESSON_TYPE:
+        raise ValueError("must be lesson")
+    return value
+
+
+def _status(value: Any) -> str:
+    if value not in STATUSES:
+        raise ValueError(f"must be one of {', '.join(STATUSES)}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    """true or false; as text (a form's values are text) only "true" or "false"."""
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("must be true or false")
+
+
+LessonType = Annotated[str, BeforeValidator(_lesson_type), WithJsonSchema({"type": "string", "enum": [LESSON_TYPE]})]
+LessonStatus = Annotated[str, BeforeValidator(_status), WithJsonSchema({"type": "string", "enum": list(STATUSES)})]
+CommentsEnabled = Annotated[bool, BeforeValidator(_boolean), WithJsonSchema({"type": "boolean"})]
+MediaId = _integer(1, MAX_SAFE_INTEGER)
+Medias = Annotated[
+    list[MediaId], Field(max_length=MAX_MEDIAS, json_schema_extra={"uniqueItems": True}), _no_duplicates("media")
+]
+LessonText = Annotated[
+    str, Field(max_length=MAX_TEXT_LENGTH, json_schema_extra={"writeOnly": True, "description": "HTML; see html."})
+]
+
+
+class LessonRequest(BaseModel):
+    """A whole Course Lesson: the body of a create (POST) and of a replace (PUT). Omitted fields take their
+    defaults; fields a Course Lesson does not have (and read-only ones) are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: SectionName
+    type: LessonType
+    status: LessonStatus = "draft"
+    comments_enabled: CommentsEnabled = True
+    medias: Medias = Field(default_factory=list)
+    text: LessonText = ""
+    id: ReadOnlyId = None
+
+
+class LessonChanges(BaseModel):
+    """The body of a lesson's patch: any subset of LessonRequest's fields, each by its rules; `{}` changes nothing."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: SectionName = None  # type: ignore[assignment]
+    type: LessonType = None  # type: ignore[assignment]
+    status: LessonStatus = None  # type: ignore[assignment]
+    comments_enabled: CommentsEnabled = None  # type: ignore[assignment]
+    medias: Medias = None  # type: ignore[assignment]
+    text: LessonText = None  # type: ignore[assignment]
+    id: ReadOnlyId = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, by name, validated (`type` only says what it is: it never changes)."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set) if name not in ("id", "type")}

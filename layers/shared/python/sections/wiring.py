@@ -23,6 +23,7 @@ from sections.settings import Settings
 
 if TYPE_CHECKING:
     from sections.idempotency import IdempotentCreator
+    from sections.lesson_repository import LessonRepository
 
 # Bounded so that the worst case (3 attempts, timeouts and backoff on every one) stays far below
 # API Gateway's 30 s integration limit and the function's timeout; docs/failure-modes.md has the sums.
@@ -43,6 +44,13 @@ class Dependencies:
     settings: Settings
     client: Any
     sections: SectionRepository
+
+    @functools.cached_property
+    def lessons(self) -> LessonRepository:
+        """A section's lessons, on the same table and client (built on the first lesson request)."""
+        from sections.lesson_repository import LessonRepository
+
+        return LessonRepository(self.sections)
 
     @functools.cached_property
     def idempotency(self) -> IdempotentCreator:
