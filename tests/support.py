@@ -254,7 +254,15 @@ def set_course_staff(client: Any, course_id: int, staff: dict[str, Any]) -> None
 
 def every_operation_of(course_id: int, section_id: int) -> list[tuple[str, dict[str, Any]]]:
     """Each operation once, as (method, make_event options), bodies valid: only the role can refuse them."""
+    lessons, lesson = {"lessons_of": str(section_id)}, {"lessons_of": str(section_id), "lesson": "1"}
     return [
+        ("POST", {**lessons, "body": json.dumps({"name": "Lesson", "type": "lesson"})}),
+        ("GET", lessons),
+        ("GET", lesson),
+        ("PUT", {**lesson, "body": json.dumps({"name": "Replaced", "type": "lesson"})}),
+        ("PATCH", {**lesson, "body": json.dumps({"status": "published"})}),
+        ("DELETE", lesson),
+        ("GET", {"course_path": True, "query": {"view": "edit"}}),
         ("GET", {}),
         ("GET", {"section": str(section_id)}),
         ("PUT", {"section": str(section_id), "body": json.dumps({"name": "Replaced"})}),

@@ -5,11 +5,13 @@
 // Everything comes from the URL's fragment (never sent to the page's server, so the token is not in
 // its logs): #api=<API base URL>&token=<JWT>&course=<id>&type=<structured|scheduled|self-paced>&name=<name>.
 //
-// The editor reads a course's sections from the platform's course detail, GET /api/v2/course/{id}/?view=edit,
-// which this API does not serve. Given a `course` prop it fetches nothing, so the page builds that prop
-// from this API's section list, as a platform serving the course detail from this service would.
+// The editor loads the course itself, through its own GET /api/v2/course/{id}/?view=edit: this API answers
+// the outline (sections and lessons). The rest of Course Detail (name, description, categories) belongs to
+// the platform's course service, so the page stands in for that one service only: it adds those fields to
+// the editor's own answer, as a platform merging the two would (docs/api.md, "The course outline").
 import React from "react";
 import { createRoot } from "react-dom/client";
+import { http } from "@selfcommunity/api-services";
 import { SCContextProvider, SCPreferences } from "@selfcommunity/react-core";
 import { EditCourse } from "@selfcommunity/react-ui";
 
@@ -28,35 +30,24 @@ const urlTemplates = Object.fromEntries(
     .map(([, key]) => [key, { value: "/" }])
 );
 
-async function courseFromSections() {
-  const response = await fetch(`${api}/api/v2/course/${courseId}/section/`, {
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  if (!response.ok) {
-    throw new Error(`GET the course's sections: ${response.status} ${await response.text()}`);
-  }
-  const sections = (await response.json()).map((section) => ({ ...section, lessons: [] }));
-  return {
-    id: courseId,
-    name: params.get("name") || `Course ${courseId}`,
-    type: params.get("type") || "structured",
-    description: "",
-    categories: [],
-    num_sections: sections.length,
-    num_lessons: 0,
-    sections,
-  };
-}
+// What the platform's course service adds to the outline: nothing this API owns is set here.
+const courseService = {
+  name: params.get("name") || `Course ${courseId}`,
+  description: "",
+  categories: [],
+};
+const outlinePath = new RegExp(`/api/v2/course/${courseId}/?$`);
 
-async function main() {
-  const root = createRoot(document.getElementById("root"));
-  let course;
-  try {
-    course = await courseFromSections();
-  } catch (error) {
-    document.getElementById("root").textContent = String(error);
-    return;
+http.getClientInstance().interceptors.response.use((response) => {
+  const { method, url, baseURL } = response.config;
+  if (method === "get" && outlinePath.test(new URL(url, baseURL || api).pathname)) {
+    response.data = { ...courseService, ...response.data };
   }
+  return response;
+});
+
+function main() {
+  const root = createRoot(document.getElementById("root"));
   const conf = {
     portal: api,
     locale: { default: "en" },
@@ -69,7 +60,7 @@ async function main() {
   };
   root.render(
     <SCContextProvider conf={conf}>
-      <EditCourse course={course} />
+      <EditCourse courseId={courseId} />
     </SCContextProvider>
   );
 }

@@ -20,7 +20,7 @@ sys.path[:0] = [str(folder) for folder in import_path()]
 from sections import integer_text  # noqa: E402 - the shared code's folder is on the path only now
 from sections.section import MAX_SAFE_INTEGER  # noqa: E402
 
-ID_LISTS = ("lessons_order", "sections_order")
+ID_LISTS = ("lessons_order", "sections_order", "medias")
 
 
 @schemathesis.hook

@@ -64,7 +64,19 @@ _JSON_SCALARS = st.one_of(
 _JSON = st.recursive(
     _JSON_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=12
 )
-_FIELDS = ["name", "dripped_at", "drip_delay", "lessons_order", "sections_order", "id"]
+_FIELDS = [
+    "name",
+    "dripped_at",
+    "drip_delay",
+    "lessons_order",
+    "sections_order",
+    "id",
+    "type",
+    "status",
+    "comments_enabled",
+    "medias",
+    "text",
+]
 _BODY = st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=5)
 
 
@@ -91,6 +103,14 @@ _OPERATIONS = [
     ("PATCH", {"section": "1"}),
     ("DELETE", {"section": "1"}),
     ("PATCH", {"course_path": True}),
+    ("GET", {"course_path": True, "query": {"view": "edit"}}),
+    ("GET", {"course_path": True}),
+    ("POST", {"lessons_of": "1"}),
+    ("GET", {"lessons_of": "1"}),
+    ("GET", {"lessons_of": "1", "lesson": "1"}),
+    ("PUT", {"lessons_of": "1", "lesson": "1"}),
+    ("PATCH", {"lessons_of": "1", "lesson": "1"}),
+    ("DELETE", {"lessons_of": "1", "lesson": "1"}),
 ]
 _PATH_IDS = st.one_of(
     st.just(str(COURSE)), st.sampled_from(["0", "007", "9" * 5000, "-1", "1e3", "%00"]), st.text(max_size=8)

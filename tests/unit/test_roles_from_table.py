@@ -59,7 +59,16 @@ def send(lambda_context: Any, sub: str, method: str, *, course: int = COURSE, gr
 
 
 def every_operation(section: int) -> list[tuple[str, dict[str, Any]]]:
+    """Every operation once, the section's lesson operations first (lesson 1 is the one the first creates)."""
+    lessons, lesson = {"lessons_of": str(section)}, {"lessons_of": str(section), "lesson": "1"}
     return [
+        ("POST", {**lessons, "body": {"name": "Lesson", "type": "lesson"}}),
+        ("GET", lessons),
+        ("GET", lesson),
+        ("PUT", {**lesson, "body": {"name": "Replaced", "type": "lesson", "text": "<p>t</p>"}}),
+        ("PATCH", {**lesson, "body": {"status": "published"}}),
+        ("DELETE", lesson),
+        ("GET", {"course_path": True, "query": {"view": "edit"}}),
         ("GET", {}),
         ("GET", {"section": str(section)}),
         ("PUT", {"section": str(section), "body": {"name": "Replaced"}}),
@@ -80,7 +89,7 @@ def test_a_subject_on_the_course_staff_works_on_every_operation_with_no_group_in
     (item,) = section_items(table_roles, COURSE)
     assert item["created_by"] == {"S": sub}
     statuses = [send(lambda_context, sub, method, **options)[0] for method, options in every_operation(created["id"])]
-    assert statuses == [200, 200, 200, 200, 200, 200, 204, 201]
+    assert statuses == [201, 200, 200, 200, 200, 204, 200] + [200, 200, 200, 200, 200, 200, 204, 201]
     assert [section["name"] for section in send(lambda_context, sub, "GET")[2]] == ["Week"]
 
 
