@@ -274,3 +274,47 @@ def test_deletes_creates_and_reorders_in_one_course_from_separate_processes_keep
     relisted = call(listing, LocalLambdaContext("course-api", timeout_seconds=15))[2]
     assert [section["id"] for section in relisted] == list(reversed(listed))
     assert course_item(server_dynamodb, course)["section_count"] == {"N": str(len(new_ids))}, "deletes counted out"
+
+
+def lesson_creates(course: int, section: int, count: int) -> list[dict[str, Any]]:
+    body = json.dumps({"name": "Racing", "type": "lesson", "text": "<p>racing</p>"})
+    event = make_event(course=str(course), groups=f"[course:{course}:manager]", body=body, lessons_of=str(section))
+    return [event] * count
+
+
+def test_a_section_delete_racing_lesson_creates_leaves_no_lesson_behind(server_dynamodb, dynamodb_endpoint):
+    """A section's delete takes its lessons in one transaction, on the condition that the section still counts
+    those it read; every lesson create counts itself on the section in its own. Whatever the interleaving,
+    on DynamoDB's own engine: no lesson of the deleted section is stored or reachable, and the counts hold."""
+    from sections.repository import lesson_sk, text_sk
+
+    context = LocalLambdaContext("course-api", timeout_seconds=15)
+    section = call(make_event(course="1", groups="[course:1:manager]"), context)[2]["id"]
+    delete = make_event(method="DELETE", course="1", section=str(section), groups="[course:1:manager]", body=None)
+    # One environment creates a lesson and then deletes the section, while the others create lessons in it.
+    work = [lesson_creates(1, section, CREATES_PER_PROCESS) for _ in range(PROCESSES - 1)]
+    work.append([*lesson_creates(1, section, 1), delete])
+    run = run_in_parallel(dynamodb_endpoint, work=work)
+
+    statuses = [answer["status"] for answer in run.answers]
+    assert statuses.count(204) == 1 and set(statuses) <= {201, 204, 404}, statuses
+    created = [answer["body"]["id"] for answer in run.answers if answer["status"] == 201]
+    assert created and len(created) == len(set(created)), "unique lesson ids"
+    refused = [answer["body"]["type"] for answer in run.answers if answer["status"] == 404]
+    assert set(refused) <= {"urn:course-api:problem:section-not-found"}, refused
+    for prefix in (lesson_sk(section), text_sk(section)):
+        left = server_dynamodb.query(
+            TableName=COURSES_TABLE,
+            KeyConditionExpression="course_id = :c AND begins_with(sk, :p)",
+            ExpressionAttributeValues={":c": {"N": "1"}, ":p": {"S": prefix}},
+            ConsistentRead=True,
+        )["Items"]
+        assert left == [], f"{len(left)} items of the deleted section's lessons are left"
+    for lesson in created:
+        event = make_event(method="GET", course="1", lessons_of=str(section), lesson=str(lesson), body=None)
+        assert call(event, context)[0] == 404
+    item = course_item(server_dynamodb, 1)
+    assert item.get("lesson_count", {"N": "0"}) == {"N": "0"}, "every counted lesson was counted out"
+    # An id is taken only by a create that commits: the ids handed out are exactly those answered, no gaps.
+    assert sorted(created) == list(range(1, len(created) + 1))
+    assert item["lesson_seq"] == {"N": str(len(created))}

@@ -312,3 +312,35 @@ def test_an_idempotency_key_replays_a_lessons_create(dynamodb, lambda_context):
     again = lesson_call(lambda_context, "POST", body=EDITOR_ADD, **key)
     assert first[0] == again[0] == 201 and first[2] == again[2]
     assert course_item(dynamodb)["lesson_count"] == {"N": "1"}
+
+
+def test_a_section_delete_that_meets_a_new_lesson_reads_its_lessons_again(dynamodb, lambda_context):
+    """The delete read no lesson; a create committed one before the delete's transaction, whose condition on the
+    section's lesson_count then fails with the section still there: it reads the lessons again and deletes all."""
+    from botocore.stub import Stubber
+
+    from sections.repository import COURSE_SK
+    from sections.wiring import dependencies
+
+    create(lambda_context)
+    client = dependencies().client
+    with Stubber(client) as stubber:
+        stubber.add_response("get_item", {"Item": {"sk": {"S": COURSE_SK}}})
+        stubber.add_response("query", {"Items": []})
+        stubber.add_client_error(
+            "transact_write_items",
+            "TransactionCanceledException",
+            "Transaction cancelled",
+            400,
+            modeled_fields={
+                "CancellationReasons": [
+                    {"Code": "ConditionalCheckFailed", "Item": {"lesson_count": {"N": "1"}}},
+                    {"Code": "None"},
+                ]
+            },
+        )
+        stubber.add_response("query", {"Items": [{"lesson_id": {"N": "7"}}]})
+        stubber.add_response("transact_write_items", {})
+        status, _, _ = call(make_event(method="DELETE", section="1", body=None), lambda_context)
+        stubber.assert_no_pending_responses()
+    assert status == 204
