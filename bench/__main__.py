@@ -38,6 +38,7 @@ WARM_TARGET = 1.5  # create's warm p50 as shipped (DetailedTracing off), as a mu
 class Benched:
     """A function, its floor handler (bench/floor_handler.py), and the request its first invocation serves."""
 
+    function: str
     floor: str
     method: str
     path: str
@@ -47,26 +48,37 @@ class Benched:
 
 # The functions that validate a body with pydantic (the contract's library): a floor that validates too
 # is shown beside them (bench/validated_floor.py), so pydantic's share of their cold start can be read off.
-VALIDATING = {FUNCTION, "ChangeSectionFunction"}
+VALIDATING = {"CreateSection", "CreateLesson", "ChangeSection"}
 # Far above the ids the create variants are handed out in one run.
 SEEDED_SECTION = 999_999
 SECTION_PATH = f"/api/v2/course/1/section/{SEEDED_SECTION}/"
+LESSON = '{"name": "Bench", "type": "lesson"}'  # what the course editor's "add a lesson" sends
+# By what is benched: the create function serves two creates, each against a floor of its own requests.
 BENCHED = {
-    FUNCTION: Benched("lambda_handler", "POST", "/api/v2/course/1/section/", None, 201),
-    "ReadSectionsFunction": Benched("read_handler", "GET", SECTION_PATH, None, 200),
-    "ChangeSectionFunction": Benched("patch_handler", "PATCH", SECTION_PATH, '{"drip_delay": 2}', 200),
+    "CreateSection": Benched(FUNCTION, "lambda_handler", "POST", "/api/v2/course/1/section/", None, 201),
+    "CreateLesson": Benched(FUNCTION, "lesson_handler", "POST", f"{SECTION_PATH}lesson/", LESSON, 201),
+    "ReadSections": Benched("ReadSectionsFunction", "read_handler", "GET", SECTION_PATH, None, 200),
+    "ChangeSection": Benched("ChangeSectionFunction", "patch_handler", "PATCH", SECTION_PATH, '{"drip_delay": 2}', 200),
 }
 
 
-def event_file(workdir: Path, function: str) -> Path:
+def event_file(workdir: Path, name: str) -> Path:
     """The function's first request: the create event of tests/events, re-aimed as API Gateway would send it."""
-    benched = BENCHED[function]
+    benched = BENCHED[name]
     event = json.loads(EVENT.read_text())
     event["rawPath"] = event["requestContext"]["http"]["path"] = benched.path
     event["requestContext"]["http"]["method"] = benched.method
     if benched.body is not None:
         event["body"] = benched.body
-    path = workdir / f"{function}.json"
+    # The bearer token API Gateway verified, whose payload the function reads its groups from (as make_event does).
+    from localdev.functions import import_path
+
+    sys.path[:0] = [str(folder) for folder in import_path() if str(folder) not in sys.path]
+    from tests.support import token_payload, unsigned_token  # imports the shared code: it needs that path
+
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    event["headers"]["authorization"] = "Bearer " + unsigned_token(token_payload(claims))
+    path = workdir / f"{name}.json"
     path.write_text(json.dumps(event))
     return path
 
@@ -157,17 +169,17 @@ def tree_size(path: Path) -> tuple[int, int]:
 def variants(workdir: Path, endpoint: str) -> dict[str, Variant]:
     """For each function: its floor and itself; for create, also without .pyc and with detailed tracing."""
     found = {}
-    for function, benched in BENCHED.items():
-        event = event_file(workdir, function)
+    for name, benched in BENCHED.items():
+        function = benched.function
+        event = event_file(workdir, name)
         shipped = child_environment(function, *lay_out(workdir, function, with_bytecode=True), endpoint)
-        name = function.removesuffix("Function")
         found[f"{name} floor"] = Variant("floor_handler", benched.floor, event, benched.status, shipped)
-        if function in VALIDATING:
+        if name in VALIDATING:
             found[f"{name} floor + pydantic"] = Variant(
                 "validated_floor", benched.floor, event, benched.status, shipped
             )
         found[name] = Variant("app", "lambda_handler", event, benched.status, shipped)
-        if function == FUNCTION:
+        if name == "CreateSection":
             plain = child_environment(function, *lay_out(workdir, function, with_bytecode=False), endpoint)
             found[f"{name}, no .pyc"] = Variant("app", "lambda_handler", event, benched.status, plain)
             traced = {**shipped, "POWERTOOLS_TRACE_DISABLED": "false"}
@@ -192,7 +204,7 @@ def seed_section(client: Any) -> None:
 
 
 def main() -> int:
-    if not all((BUILD / function).exists() for function in BENCHED):
+    if not all((BUILD / benched.function).exists() for benched in BENCHED.values()):
         print("run `make build` first (make bench does)", file=sys.stderr)
         return 2
     server = DynamoDBServer().start()
@@ -211,7 +223,7 @@ def main() -> int:
             progress(f"cold starts: round {round_number} of {COLD_RUNS} ({len(found)} variants)")
             for name, variant in found.items():
                 runs[name].append(cold_start(variant))
-        create = FUNCTION.removesuffix("Function")
+        create = "CreateSection"
         warm_names = (f"{create} floor", create, f"{create}, detailed tracing")
         warm_runs: dict[str, list[list[float]]] = {name: [] for name in warm_names}
         for round_number in range(
@@ -250,7 +262,7 @@ def report(runs: dict[str, list[dict[str, float]]], warm_runs: dict[str, list[li
     missed = report_cold(runs) + report_warm(warm_runs)
     size, count = tree_size(BUILD / RUNTIME_LAYER)
     print(f"\nRuntime layer (unzipped): {size / 1_048_576:.1f} MiB in {count} files")
-    for layer_or_function in ("SharedCodeLayer", *BENCHED):
+    for layer_or_function in ("SharedCodeLayer", *dict.fromkeys(benched.function for benched in BENCHED.values())):
         code_size, code_count = tree_size(BUILD / layer_or_function)
         print(f"{layer_or_function + ':':28} {code_size / 1024:.0f} KiB in {code_count} files")
     if missed:
@@ -271,8 +283,7 @@ def report_cold(runs: dict[str, list[dict[str, float]]]) -> list[str]:
     header = f"  {'':30} {'init ms':>8} {'first ms':>8} {'init+first':>10} {'x floor':>7} {'IQR':>9} {'process ms':>10}"
     print(header + f" {'modules':>7}")
     missed = []
-    for function in BENCHED:
-        name = function.removesuffix("Function")
+    for name in BENCHED:
         floor = runs[f"{name} floor"]
         for variant, results in runs.items():
             if variant == name or variant.startswith((f"{name} ", f"{name},")):

@@ -3,8 +3,8 @@
 No framework, no validation, no authorization, no error handling: what any Python function doing
 this work must pay. The requests are the functions' own (sections/repository.py), conditions and
 attributes included, so the ratios measure what each function adds around them, not what it asks
-DynamoDB to do. One handler per function: `lambda_handler` (create), `read_handler` (read a section),
-`patch_handler` (patch a section).
+DynamoDB to do. One handler per benched request: `lambda_handler` (create a section), `lesson_handler`
+(create a lesson), `read_handler` (read a section), `patch_handler` (patch a section).
 """
 
 import json
@@ -124,3 +124,100 @@ def patch_handler(event, context):
         ReturnValues="ALL_NEW",
     )
     return _answer(200, _section_of(updated["Attributes"]))
+
+
+def lesson_handler(event, context):
+    """A lesson's create: the course item's lesson_seq read, then the one transaction (sections/lesson_repository.py)."""
+    _, _, _, _, course_id, _, section_id, _ = event["rawPath"].rstrip("/").split("/")
+    body = json.loads(event["body"])
+    course_key = {"course_id": {"N": course_id}, "sk": {"S": "COURSE"}}
+    course = client.get_item(
+        TableName=TABLE,
+        Key=course_key,
+        ConsistentRead=True,
+        ProjectionExpression="sk, deleted, lesson_seq, lesson_count",
+    )["Item"]
+    seen = course.get("lesson_seq")
+    lesson_id = int(seen["N"]) + 1 if seen else 1
+    created_at = datetime.now(UTC).isoformat()
+    prefix = f"{int(section_id):010d}#{lesson_id:010d}"
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": course_key,
+                    "UpdateExpression": "SET lesson_seq = :next ADD lesson_count :one",
+                    "ConditionExpression": LIVE_COURSE
+                    + (" AND lesson_seq = :seen" if seen else " AND attribute_not_exists(lesson_seq)")
+                    + " AND (attribute_not_exists(lesson_count) OR lesson_count < :max)",
+                    "ExpressionAttributeValues": {
+                        ":next": {"N": str(lesson_id)},
+                        ":one": {"N": "1"},
+                        ":false": {"BOOL": False},
+                        ":max": {"N": "1000"},
+                        **({":seen": seen} if seen else {}),
+                    },
+                }
+            },
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": {"course_id": {"N": course_id}, "sk": {"S": f"SECTION#{int(section_id):010d}"}},
+                    "UpdateExpression": "ADD lesson_count :one",
+                    "ConditionExpression": "attribute_exists(sk) AND (attribute_not_exists(lesson_count) OR lesson_count < :max)",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":max": {"N": "49"}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": {
+                        "course_id": {"N": course_id},
+                        "sk": {"S": f"LESSON#{prefix}"},
+                        "lesson_id": {"N": str(lesson_id)},
+                        "section_id": {"N": section_id},
+                        "type": {"S": "lesson"},
+                        "name": {"S": body["name"]},
+                        "status": {"S": "draft"},
+                        "comments_enabled": {"BOOL": True},
+                        "medias": {"L": []},
+                        "created_at": {"S": created_at},
+                        "created_by": {"S": event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]},
+                    },
+                    "ConditionExpression": "attribute_not_exists(sk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": {
+                        "course_id": {"N": course_id},
+                        "sk": {"S": f"TEXT#{prefix}"},
+                        "lesson_id": {"N": str(lesson_id)},
+                        "html": {"S": ""},
+                    },
+                }
+            },
+        ],
+        ClientRequestToken=str(uuid.uuid4()),
+    )
+    lesson = {
+        "id": lesson_id,
+        "name": body["name"],
+        "type": "lesson",
+        "status": "draft",
+        "comments_enabled": True,
+        "medias": [],
+        "html": "",
+        "course_id": int(course_id),
+        "section_id": int(section_id),
+        "created_at": created_at,
+    }
+    location = f"/api/v2/course/{course_id}/section/{section_id}/lesson/{lesson_id}/"
+    return {
+        "statusCode": 201,
+        "headers": {"Content-Type": "application/json", "Location": location},
+        "body": json.dumps(lesson),
+    }

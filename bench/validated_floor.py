@@ -6,9 +6,10 @@ tell pydantic's share from what the function adds (docs/performance.md).
 """
 
 from floor_handler import lambda_handler as create_floor
+from floor_handler import lesson_handler as lesson_floor
 from floor_handler import patch_handler as patch_floor
 
-from sections.request_models import SectionChanges, SectionRequest
+from sections.request_models import LessonRequest, SectionChanges, SectionRequest
 
 
 def lambda_handler(event, context):
@@ -19,3 +20,8 @@ def lambda_handler(event, context):
 def patch_handler(event, context):
     SectionChanges.model_validate_json(event["body"], strict=True)
     return patch_floor(event, context)
+
+
+def lesson_handler(event, context):
+    LessonRequest.model_validate_json(event["body"], strict=True)
+    return lesson_floor(event, context)

@@ -85,7 +85,7 @@ def test_the_readme_from_the_top_gives_the_outputs_it_shows(newcomer):
 
     # 2. README's read, then every operation of docs/local-development.md in its order, each against the
     # answer its comment shows.
-    walkthrough = block_after("Then read the course's sections back") + block_after("In the shell where you pasted")
+    walkthrough = block_after("Then read the course outline back") + block_after("In the shell where you pasted")
     for command, comment in commands(walkthrough):
         if command.startswith("API="):
             environment["API"] = local(command.split("=", 1)[1])

@@ -344,3 +344,22 @@ def test_a_section_delete_that_meets_a_new_lesson_reads_its_lessons_again(dynamo
         status, _, _ = call(make_event(method="DELETE", section="1", body=None), lambda_context)
         stubber.assert_no_pending_responses()
     assert status == 204
+
+
+def test_a_lesson_key_another_writer_left_is_503_not_a_lesson_that_was_never_written(
+    dynamodb, lambda_context, monkeypatch
+):
+    """An item under the next lesson's key, which lesson_seq never handed out (only a writer outside this service
+    can leave one): the create cannot take that id, so it answers 503 once its budget is spent, and writes nothing."""
+    from sections import contention
+
+    create(lambda_context)
+    dynamodb.put_item(
+        TableName=COURSES_TABLE,
+        Item={"course_id": {"N": "1"}, "sk": {"S": lesson_sk(1, 1)}, "lesson_id": {"N": "1"}, "section_id": {"N": "1"}},
+    )
+    before = stored(dynamodb, 1, lesson_sk(1, 1))
+    monkeypatch.setattr(contention.RetryBudget, "for_invocation", classmethod(lambda cls, context: cls(0.05)))
+    status, headers, body = lesson_call(lambda_context, "POST", body=EDITOR_ADD)
+    assert_problem(status, headers, body, 503)
+    assert stored(dynamodb, 1, lesson_sk(1, 1)) == before and "lesson_seq" not in course_item(dynamodb)

@@ -92,7 +92,11 @@ class LessonRepository:
                     if failed.item is None:
                         raise section_not_found() from None
                     raise TooManyLessons("section", MAX_LESSONS_PER_SECTION) from None
-                raise
+                # Only the lesson's put failed: an item holds a key lesson_seq never handed out, which only a
+                # writer outside this service can leave. Nothing to retry into: 503 once the budget is spent.
+                if not budget.wait():
+                    raise ServiceUnavailable() from failed.error
+                continue
             return Lesson(
                 id=lesson_id,
                 course_id=course_id,
@@ -223,7 +227,7 @@ class LessonRepository:
             if "text" in changes:
                 item = _text_item(course_id, section_id, lesson_id, _html(changes["text"]))
                 actions.append({"Put": {"TableName": self._table.name, "Item": item}})
-            self._transact(actions, budget, resent_means_done=True)
+            self._transact(actions, budget)
         return self._read(course_id, section_id, lesson_id)
 
     def delete(
@@ -254,9 +258,9 @@ class LessonRepository:
                 for key in (section_key(course_id, section_id), course_key(course_id))
             ),
         ]
-        self._transact(actions, budget, resent_means_done=True)
+        self._transact(actions, budget)
 
-    def _transact(self, actions: list[dict[str, Any]], budget: RetryBudget, resent_means_done: bool) -> None:
+    def _transact(self, actions: list[dict[str, Any]], budget: RetryBudget) -> None:
         """One transaction, waiting out another writer's; LessonNotFound when the lesson's own check fails
         (unless this is botocore's resend of an attempt that had already applied it)."""
         while True:
@@ -269,7 +273,7 @@ class LessonRepository:
             except Held as held:
                 wait_out(held, budget)
             except ConditionFailed as failed:
-                if failed.resent and resent_means_done:
+                if failed.resent:  # botocore's resend of an attempt that had applied, to a store that kept no token
                     return
                 raise _lesson_not_found() from None
 
