@@ -85,10 +85,15 @@ def test_the_readme_from_the_top_gives_the_outputs_it_shows(newcomer):
 
     # 2. README's read, then every operation of docs/local-development.md in its order, each against the
     # answer its comment shows.
-    walkthrough = block_after("Then read the course outline back") + block_after("In the shell where you pasted")
+    walkthrough = (
+        block_after("Then read the course outline back")
+        + block_after("In the shell where you pasted")
+        + block_after("Lessons, in the same shell")
+    )
     for command, comment in commands(walkthrough):
-        if command.startswith("API="):
-            environment["API"] = local(command.split("=", 1)[1])
+        if re.fullmatch(r"[A-Z_]+=\S+", command):  # a variable the next commands use
+            name, value = command.split("=", 1)
+            environment[name] = local(value)
             continue
         output = run(local(command) + " -o /dev/stdout -w '\\n%{http_code}'", environment)
         body, _, status = output.rpartition("\n")
@@ -109,3 +114,64 @@ def test_the_readme_from_the_top_gives_the_outputs_it_shows(newcomer):
     assert shown_in_order(shown_once, retried[0]), (shown_once, retried)
     listed = json.loads(run(f'curl -s "{url}/api/v2/course/1/section/" -H "Authorization: Bearer $TOKEN"', environment))
     assert [section["id"] for section in listed] == [1, 3, 4], "one section per key: the loop created one"
+
+
+LOCAL_DEVELOPMENT = (ROOT / "docs" / "local-development.md").read_text()
+ROLES = (ROOT / "docs" / "roles.md").read_text()
+
+
+def _block_of(text: str, heading_text: str) -> str:
+    start = text.index(heading_text)
+    return re.search(r"```bash\n(.*?)```", text[start:], re.S).group(1)  # type: ignore[union-attr]
+
+
+def _status(url: str, token: str, course: int, environment: dict[str, str]) -> str:
+    """The status of a section create in `course` with `token`, as curl prints it."""
+    command = (
+        f'curl -s -o /dev/null -w "%{{http_code}}" -X POST "{url}/api/v2/course/{course}/section/" '
+        f"-H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' -d '{{\"name\": \"Docs\"}}'"
+    )
+    return run(command, environment)
+
+
+def test_the_local_tools_do_what_docs_say(newcomer):
+    """docs/local-development.md, "Local tools": each token command's token gets the answer its comment says,
+    and seed-course adds, then deletes, a course in the running API's DynamoDB. (`serve` is what the fixture runs.)"""
+    url, _, environment = newcomer
+    tokens: dict[str, str] = {}
+    for command, comment in commands(_block_of(LOCAL_DEVELOPMENT, "## Local tools")):
+        if " token " in command:
+            tokens[comment] = run(command, environment).strip()
+        elif " seed-course " in command:
+            run(command, environment)
+            deleted = "--deleted" in command
+            manager = run(".venv/bin/python -m localdev token --sub docs --group course:7:manager", environment).strip()
+            assert _status(url, manager, 7, environment) == ("404" if deleted else "201"), command
+    assert _status(url, tokens["a token (1 h)"], 2, environment) == "201", "alice creates in course 2"
+    assert _status(url, tokens["an expired one"], 1, environment) == "401"
+    assert _status(url, tokens["wrong aud"], 1, environment) == "401"
+    assert _status(url, tokens["like an ID token: 403"], 1, environment) == "403"
+
+
+def test_the_roles_page_seeds_as_it_says(newcomer):
+    """docs/roles.md's seed-course command (with RoleSource=token too, it writes the staff the table mode reads)."""
+    _, _, environment = newcomer
+    (command, _), *_ = [pair for pair in commands(_block_of(ROLES, "`RoleSource` chooses")) if "seed-course" in pair[0]]
+    assert "staff: alice (manager), carol (creator)" in run(command, environment)
+
+
+def test_make_editor_prints_what_the_docs_show(newcomer):
+    """docs/local-development.md's `make editor` block: each line it shows is a line of the command's output
+    (the port, token and names elided with "...")."""
+    from localdev.processes import localdev_process
+
+    url, _, environment = newcomer
+    block = _block_of(LOCAL_DEVELOPMENT, "To click through it yourself")
+    shown = [line.removeprefix("# ") for line in block.splitlines() if line.startswith("# ")]
+    home = {"LOCALDEV_HOME": environment["LOCALDEV_HOME"]}
+    with localdev_process("editor", "--api", url, "--port", "0", env=home) as editor:
+        editor.wait_for([r"The API must allow the origin"], timeout=300)
+        printed = [line.strip() for line in editor.output().splitlines() if line.strip()]
+    for line in shown:
+        expected = line.replace(DEFAULT_URL, url).replace("http://localhost:5173", "http://localhost:...")
+        assert any(shown_in_order(expected, output) for output in printed), (line, printed)

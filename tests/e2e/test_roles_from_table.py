@@ -124,3 +124,45 @@ def test_a_missing_course_is_the_same_403_for_a_manager_elsewhere_and_404_for_th
     )
     admin = create(url, 99, mint("--sub", "root", "--group", "admins"))
     assert (admin.status_code, admin.json()["type"]) == (404, "urn:course-api:problem:course-not-found")
+
+
+def test_lessons_and_the_outline_follow_the_course_items_staff(api):
+    """Every lesson operation and the outline, over HTTP, with roles from the table: the staff's manager works,
+    a subject not on it is refused with nothing written, and the table holds what the answers say."""
+    url, dynamodb = api.url, api.dynamodb
+    seed(dynamodb, 53, "--manager", "m1")
+    manager, stranger = mint("--sub", "m1"), mint("--sub", "m2", "--group", "course:53:manager")
+    section = create(url, 53, manager).json()["id"]
+    lessons = f"{url}/api/v2/course/53/section/{section}/lesson/"
+
+    def send(method: str, path: str, token: str, body: Any = None, **options: Any) -> requests.Response:
+        return requests.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30, **options
+        )
+
+    created = send("POST", lessons, manager, {"name": "Intro", "type": "lesson", "text": "<p>Hi<script>x</script></p>"})
+    assert created.status_code == 201 and created.headers["Location"].endswith(f"/lesson/{created.json()['id']}/")
+    lesson = f"{lessons}{created.json()['id']}/"
+    assert created.json()["html"] == "<p>Hi</p>"
+    assert send("PATCH", lesson, manager, {"status": "published"}).json()["status"] == "published"
+    replaced = send("PUT", lesson, manager, {"name": "Intro, again", "type": "lesson", "medias": [3]})
+    assert (replaced.status_code, replaced.json()["medias"], replaced.json()["status"]) == (200, [3], "draft")
+    assert [item["name"] for item in send("GET", lessons, manager).json()] == ["Intro, again"]
+    outline = send("GET", f"{url}/api/v2/course/53/", manager, params={"view": "edit"}).json()
+    assert outline["num_lessons"] == 1 and outline["sections"][0]["lessons"][0]["name"] == "Intro, again"
+
+    stored = dynamodb_client(dynamodb).scan(TableName=COURSES_TABLE)["Items"]
+    for method, path, body in [
+        ("POST", lessons, {"name": "No", "type": "lesson"}),
+        ("GET", lessons, None),
+        ("GET", lesson, None),
+        ("PATCH", lesson, {"status": "published"}),
+        ("DELETE", lesson, None),
+        ("GET", f"{url}/api/v2/course/53/?view=edit", None),
+    ]:
+        refused = send(method, path, stranger, body)
+        assert (refused.status_code, refused.json()["type"]) == (403, "urn:course-api:problem:forbidden"), method
+    assert dynamodb_client(dynamodb).scan(TableName=COURSES_TABLE)["Items"] == stored, "a refusal wrote"
+
+    assert send("DELETE", lesson, manager).status_code == 204
+    assert send("GET", lesson, manager).status_code == 404

@@ -363,3 +363,21 @@ def test_a_lesson_key_another_writer_left_is_503_not_a_lesson_that_was_never_wri
     status, headers, body = lesson_call(lambda_context, "POST", body=EDITOR_ADD)
     assert_problem(status, headers, body, 503)
     assert stored(dynamodb, 1, lesson_sk(1, 1)) == before and "lesson_seq" not in course_item(dynamodb)
+
+
+def test_the_sanitiser_loads_only_for_a_write_that_carries_text():
+    """nh3 is compiled code: the editor's add ({name, type}) and every read run without it."""
+    import subprocess
+    import sys
+
+    from localdev.functions import import_path
+
+    script = (
+        "import sys\n"
+        "from sections.lesson_repository import _html\n"
+        "assert _html('') == '' and 'nh3' not in sys.modules\n"
+        "assert _html('<p>x</p>') == '<p>x</p>' and 'nh3' in sys.modules\n"
+    )
+    path = ":".join(str(folder) for folder in import_path())
+    result = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": path}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

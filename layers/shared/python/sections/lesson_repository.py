@@ -307,9 +307,11 @@ class LessonRepository:
 
 
 def _html(text: str) -> str:
-    from sections.lesson_html import sanitized  # nh3: only writes that take text load it
+    if not text:
+        return ""
+    from sections.lesson_html import sanitized  # nh3: only writes that carry text load it
 
-    return sanitized(text) if text else ""
+    return sanitized(text)
 
 
 def _lesson_key(course_id: int, section_id: int, lesson_id: int) -> dict[str, dict[str, str]]:
