@@ -109,10 +109,19 @@ class SectionRepository:
         self, client: DynamoDBClient, table_name: str, clock: Callable[[], datetime], slowest_call_seconds: float
     ):
         self._client = client
-        self.table = self._table = Table(client, table_name)
-        self.clock = self._clock = clock
+        self._table = Table(client, table_name)
+        self._clock = clock
         # Looking up a put whose answers were all lost is one more call: only if the budget has room.
         self._lookup_seconds = slowest_call_seconds
+
+    @property
+    def table(self) -> Table:
+        """The table's calls, which the course's other repositories (lessons) share."""
+        return self._table
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self._clock
 
     def create(
         self,
