@@ -54,7 +54,8 @@ class HttpResponse:
 
 
 def gateway_message(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> HttpResponse:
-    """API Gateway's own answers: a compact JSON {"message":...}."""
+    """API Gateway's own answers: a compact JSON {"message":...}, as its JWT authorizer answers 401 (AWS,
+    "Troubleshooting issues with HTTP API JWT authorizers"; the challenges below cite it)."""
     body = json.dumps({"message": message}, separators=(",", ":")).encode()
     return HttpResponse(status, [("Content-Type", "application/json"), *headers], body)
 

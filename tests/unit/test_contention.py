@@ -118,6 +118,8 @@ class AnsweringClient:
             raise answer
         return answer
 
+    transact_write_items = put_item
+
 
 def test_a_failed_condition_is_raised_with_the_item_dynamodb_returned_and_whether_botocore_resent():
     # Given a put whose condition failed after botocore resent it, with the item as it was
@@ -148,6 +150,20 @@ def test_another_writers_transaction_is_waited_out_then_the_same_request_sent_ag
     assert Table(client, "courses").write("put_item", retry, Item={"a": 1}) == {"ok": True}
     assert client.requests == [{"TableName": "courses", "Item": {"a": 1}}] * 3
     assert len(clock.slept) == 2
+
+
+def test_a_transaction_sent_again_after_a_conflict_carries_a_token_of_its_own():
+    """DynamoDB answers a token it has seen with that attempt's outcome for ten minutes: an attempt after a
+    cancellation needs a new one (botocore's own resend of a lost answer keeps the attempt's)."""
+    held = answer_error(
+        "TransactionCanceledException", CancellationReasons=[{"Code": "TransactionConflict"}, {"Code": "None"}]
+    )
+    client = AnsweringClient(held, {"ok": True})
+    retry, _ = budget(1.0, jitter=0.5)
+    assert Table(client, "courses").write("transact_write_items", retry, TransactItems=[]) == {"ok": True}
+    tokens = [request["ClientRequestToken"] for request in client.requests]
+    assert len(tokens) == 2 and tokens[0] != tokens[1] and all(tokens)
+    assert [request["TransactItems"] for request in client.requests] == [[], []]
 
 
 def test_a_conflict_past_the_budget_is_503():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -190,8 +191,15 @@ class Table:
             raise AnswersLost() from error
 
     def write(self, operation: str, budget: RetryBudget, **request: Any) -> dict[str, Any]:
-        """`write_once`, sent again after a backoff wait while another writer's transaction holds the item."""
+        """`write_once`, sent again after a backoff wait while another writer's transaction holds the item.
+
+        A transaction gets a ClientRequestToken of its own on each attempt: botocore's resend of a lost
+        answer reuses it (and is applied once), while an attempt after a cancellation must not, or
+        DynamoDB would answer it with the cancelled attempt's outcome for ten minutes.
+        """
         while True:
+            if operation == "transact_write_items":
+                request["ClientRequestToken"] = str(uuid.uuid4())
             try:
                 return self.write_once(operation, **request)
             except Held as held:

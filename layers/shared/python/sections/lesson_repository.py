@@ -263,18 +263,12 @@ class LessonRepository:
     def _transact(self, actions: list[dict[str, Any]], budget: RetryBudget) -> None:
         """One transaction, waiting out another writer's; LessonNotFound when the lesson's own check fails
         (unless this is botocore's resend of an attempt that had already applied it)."""
-        while True:
-            try:
-                # One token per attempt: botocore's resend of a lost answer is then applied once.
-                self._table.write_once(
-                    "transact_write_items", TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
-                )
-                return
-            except Held as held:
-                wait_out(held, budget)
-            except ConditionFailed as failed:
-                if failed.resent:  # botocore's resend of an attempt that had applied, to a store that kept no token
-                    return
+        try:
+            self._table.write("transact_write_items", budget, TransactItems=actions)
+        except ConditionFailed as failed:
+            if (
+                not failed.resent
+            ):  # else botocore's resend of an attempt that had applied, to a store that kept no token
                 raise _lesson_not_found() from None
 
     def _read(self, course_id: int, section_id: int, lesson_id: int) -> Lesson:

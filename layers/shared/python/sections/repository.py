@@ -284,15 +284,10 @@ class SectionRepository:
         lessons = self._lesson_ids(course_id, section_id)
         while True:
             try:
-                # One token per attempt, as the reorder: botocore's resend of a lost answer reuses it.
-                self._table.write_once(
-                    "transact_write_items",
-                    TransactItems=self._delete_actions(course_id, section_id, lessons),
-                    ClientRequestToken=str(uuid.uuid4()),
+                self._table.write(
+                    "transact_write_items", budget, TransactItems=self._delete_actions(course_id, section_id, lessons)
                 )
                 return
-            except Held as held:
-                wait_out(held, budget)
             except ConditionFailed as failed:
                 if 0 not in failed.actions:  # the course item is gone: it can be only a course never there
                     raise _course_not_found() from None
